@@ -1,0 +1,15 @@
+package dev.leeway.cli;
+
+/** Exit codes a scheduler can act on. */
+public final class ExitCodes {
+  private ExitCodes() {}
+
+  /** The run succeeded. */
+  public static final int OK = 0;
+  /** Leeway or Spark failed; retrying may help, otherwise report it. */
+  public static final int FAILED = 1;
+  /** Wrong command line or configuration: fix the call or conf/ file. */
+  public static final int USAGE = 2;
+  /** Bad input (missing folder, file or column): fix the input data. */
+  public static final int BAD_INPUT = 3;
+}

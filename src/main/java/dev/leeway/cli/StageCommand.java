@@ -1,0 +1,76 @@
+package dev.leeway.cli;
+
+import dev.leeway.config.ConfigError;
+import dev.leeway.config.LeewayConfig;
+import dev.leeway.io.RunLayout;
+import dev.leeway.run.Errors;
+import dev.leeway.run.Runner;
+import dev.leeway.run.Stage;
+import dev.leeway.run.StageResult;
+import dev.leeway.run.TableCounts;
+import java.io.PrintWriter;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** A command that runs one or more stages for a run date and reports through status file, stdout and exit code. */
+abstract class StageCommand implements Callable<Integer> {
+  @ParentCommand
+  LeewayCommand parent;
+
+  @Mixin
+  RunOptions options;
+
+  @Spec
+  CommandSpec spec;
+
+  abstract List<Stage> stages();
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    LocalDate runDate = options.runDate();
+    LeewayConfig config;
+    try {
+      config = options.load(parent.sessions.defaultConf());
+    } catch (ConfigError e) {
+      err.println("leeway: " + e.getMessage());
+      return ExitCodes.USAGE;
+    }
+    SparkSession spark = parent.sessions.open(config);
+    try {
+      Runner.Outcome outcome = new Runner().run(spark, config, runDate, spec.name(), stages());
+      for (StageResult r : outcome.results()) {
+        printStage(out, r);
+      }
+      out.println("Status:  " + outcome.statusPath());
+      if (!outcome.succeeded()) {
+        err.println("leeway: " + spec.name() + " failed for " + runDate + " at " + outcome.error());
+        return Errors.isUserError(outcome.failure()) ? ExitCodes.BAD_INPUT : ExitCodes.FAILED;
+      }
+      out.println("Outputs: " + new RunLayout(config.paths().outputRoot(), runDate,
+          spark.sparkContext().hadoopConfiguration()).runDir());
+      out.flush();
+      return ExitCodes.OK;
+    } finally {
+      parent.sessions.close(spark);
+    }
+  }
+
+  private static void printStage(PrintWriter out, StageResult r) {
+    out.println(r.stage() + ":");
+    r.tables().forEach((name, c) -> out.println(formatCounts(name, c)));
+    r.warnings().forEach(w -> out.println("  warning: " + w));
+  }
+
+  static String formatCounts(String name, TableCounts c) {
+    return String.format("  %-14s %,12d read %,12d out %,10d quarantined%s", name, c.rowsIn(), c.rowsOut(),
+        c.rowsQuarantined(), c.reconciled() ? "" : "  (COUNTS DO NOT RECONCILE)");
+  }
+}

@@ -1,0 +1,42 @@
+package dev.leeway.contract;
+
+import java.util.Set;
+
+/**
+ * One column of an input table: its type, whether a value is required, and the value rules that make a row
+ * invalid. Dates and timestamps must never lie after the run date.
+ */
+public record ColumnSpec(
+    String name,
+    ColumnType type,
+    boolean required,
+    boolean nonNegative,
+    Set<String> allowedValues,
+    boolean referencesCustomer,
+    String meaning) {
+
+  public static ColumnSpec required(String name, ColumnType type, String meaning) {
+    return new ColumnSpec(name, type, true, false, Set.of(), false, meaning);
+  }
+
+  public static ColumnSpec optional(String name, ColumnType type, String meaning) {
+    return new ColumnSpec(name, type, false, false, Set.of(), false, meaning);
+  }
+
+  public ColumnSpec notNegative() {
+    return new ColumnSpec(name, type, required, true, allowedValues, referencesCustomer, meaning);
+  }
+
+  public ColumnSpec oneOf(String... values) {
+    return new ColumnSpec(name, type, required, nonNegative, Set.of(values), referencesCustomer, meaning);
+  }
+
+  /** The value must be the customer_id of a row in customers. */
+  public ColumnSpec customerReference() {
+    return new ColumnSpec(name, type, required, nonNegative, allowedValues, true, meaning);
+  }
+
+  public boolean isTemporal() {
+    return type == ColumnType.DATE || type == ColumnType.TIMESTAMP;
+  }
+}

@@ -1,0 +1,177 @@
+package dev.leeway.contract;
+
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.filter;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.lower;
+import static org.apache.spark.sql.functions.not;
+import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.substring;
+import static org.apache.spark.sql.functions.trim;
+import static org.apache.spark.sql.functions.upper;
+import static org.apache.spark.sql.functions.when;
+
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.DataTypes;
+
+/**
+ * Checks raw rows (every column a string) against a table contract. The result keeps the raw columns, adds the
+ * typed value of each contract column under {@link #typed(String)} and an array of reasons in {@link #REASONS};
+ * a row with no reasons is valid. Each reason reads "code (detail)" so reasons can be counted by code.
+ */
+public final class ContractValidator {
+  public static final String REASONS = "__reasons";
+  /** Present on raw CSV input: the text of a record whose field count does not match the header. */
+  public static final String CORRUPT_RECORD = "_corrupt_record";
+
+  private static final String DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+  private static final String TIMESTAMP_PATTERN =
+      "^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?$";
+  private static final String NUMBER_PATTERN = "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$";
+  private static final List<String> TRUE_WORDS = List.of("true", "t", "yes", "y", "1");
+  private static final List<String> FALSE_WORDS = List.of("false", "f", "no", "n", "0");
+
+  private final TableContract contract;
+  private final LocalDate runDate;
+  private final int maxValueChars;
+
+  public ContractValidator(TableContract contract, LocalDate runDate, int maxValueChars) {
+    this.contract = contract;
+    this.runDate = runDate;
+    this.maxValueChars = maxValueChars;
+  }
+
+  /** Name of the column holding the typed value of a contract column. */
+  public static String typed(String column) {
+    return "__t_" + column;
+  }
+
+  /** Parses every contract column and collects the reasons each row breaks the contract. */
+  public Dataset<Row> check(Dataset<Row> raw) {
+    List<Column> reasons = new ArrayList<>();
+    if (List.of(raw.columns()).contains(CORRUPT_RECORD)) {
+      reasons.add(when(col(CORRUPT_RECORD).isNotNull(),
+          lit("malformed record (field count differs from the header)")));
+    }
+    Dataset<Row> out = raw;
+    for (ColumnSpec spec : contract.columns()) {
+      Column value = trim(col(spec.name()));
+      Column blank = isBlank(spec.name());
+      Column parsed = when(blank, lit(null).cast(spec.type().sparkType())).otherwise(parse(spec.type(), value));
+      out = out.withColumn(typed(spec.name()), parsed);
+      Column t = col(typed(spec.name()));
+      Column shown = concat(lit("'"), substring(value, 1, maxValueChars), lit("'"));
+      if (spec.required()) {
+        reasons.add(when(blank, lit("missing " + spec.name() + " (empty value)")));
+      }
+      reasons.add(when(not(blank).and(t.isNull()), concat(
+          lit("invalid " + spec.name() + " (not a " + describe(spec.type()) + ": "), shown, lit(")"))));
+      if (spec.nonNegative()) {
+        reasons.add(when(t.lt(0), concat(lit("negative " + spec.name() + " ("), shown, lit(")"))));
+      }
+      if (!spec.allowedValues().isEmpty()) {
+        String allowed = spec.allowedValues().stream().sorted().collect(Collectors.joining(", "));
+        reasons.add(when(t.isNotNull().and(not(t.isin(spec.allowedValues().toArray()))),
+            concat(lit("unknown " + spec.name() + " ("), shown, lit(", expected one of " + allowed + ")"))));
+      }
+      if (spec.isTemporal()) {
+        reasons.add(when(t.isNotNull().and(afterRunDate(spec.type(), t)),
+            concat(lit(spec.name() + " after run date (" + runDate + ": "), shown, lit(")"))));
+      }
+    }
+    RowRule.View view = new RowRule.View() {
+      @Override
+      public Column typed(String column) {
+        return col(ContractValidator.typed(column));
+      }
+
+      @Override
+      public Column blank(String column) {
+        return isBlank(column);
+      }
+    };
+    for (RowRule rule : contract.rowRules()) {
+      reasons.add(when(rule.violated().apply(view), lit(rule.reason())));
+    }
+    return out.withColumn(REASONS, filter(array(reasons.toArray(Column[]::new)), Column::isNotNull));
+  }
+
+  /**
+   * Among rows valid so far, keeps the first row of each unique key in (file, row) order and gives every later
+   * one a reason that says where the kept row is. Needs the source file and row columns.
+   */
+  public Dataset<Row> markDuplicates(Dataset<Row> checked, String sourceFile, String sourceRow) {
+    if (contract.uniqueKey().isEmpty()) {
+      return checked;
+    }
+    Column validSoFar = size(col(REASONS)).equalTo(0);
+    List<Column> partition = new ArrayList<>();
+    partition.add(validSoFar);
+    contract.uniqueKey().forEach(k -> partition.add(col(typed(k))));
+    var window = Window.partitionBy(partition.toArray(Column[]::new)).orderBy(col(sourceFile), col(sourceRow));
+    Column rank = row_number().over(window);
+    Column firstFile = org.apache.spark.sql.functions.first(col(sourceFile)).over(window);
+    Column firstRow = org.apache.spark.sql.functions.first(col(sourceRow)).over(window);
+    String key = String.join(", ", contract.uniqueKey());
+    Column reason = when(validSoFar.and(rank.gt(1)),
+        concat(lit("duplicate " + key + " (first kept at "), firstFile, lit(" row "), firstRow.cast("string"),
+            lit(")")));
+    return appendReason(checked, reason);
+  }
+
+  /** Adds a reason (null where the row is fine) to the reasons array. */
+  public static Dataset<Row> appendReason(Dataset<Row> checked, Column reasonOrNull) {
+    return checked.withColumn(REASONS,
+        filter(org.apache.spark.sql.functions.concat(col(REASONS), array(reasonOrNull)), Column::isNotNull));
+  }
+
+  private static Column isBlank(String column) {
+    Column value = trim(col(column));
+    return value.isNull().or(value.equalTo(""));
+  }
+
+  private Column afterRunDate(ColumnType type, Column t) {
+    if (type == ColumnType.DATE) {
+      return t.gt(lit(java.sql.Date.valueOf(runDate)));
+    }
+    // Instants are compared in the session time zone (UTC): anything from the day after the run date is future.
+    return t.geq(lit(runDate.plusDays(1).toString()).cast(DataTypes.TimestampType));
+  }
+
+  private static Column parse(ColumnType type, Column v) {
+    return switch (type) {
+      case TEXT -> v;
+      case CODE -> upper(v);
+      case DATE -> when(v.rlike(DATE_PATTERN), v.try_cast(DataTypes.DateType));
+      case TIMESTAMP -> when(v.rlike(TIMESTAMP_PATTERN), v.try_cast(DataTypes.TimestampType));
+      case NUMBER -> {
+        Column d = v.try_cast(DataTypes.DoubleType);
+        // Overflowing literals such as 1e999 cast to infinity: not a usable amount.
+        yield when(v.rlike(NUMBER_PATTERN).and(d.notEqual(lit(Double.POSITIVE_INFINITY)))
+            .and(d.notEqual(lit(Double.NEGATIVE_INFINITY))), d);
+      }
+      case BOOLEAN -> when(lower(v).isin(TRUE_WORDS.toArray()), lit(true))
+          .when(lower(v).isin(FALSE_WORDS.toArray()), lit(false));
+    };
+  }
+
+  private static String describe(ColumnType type) {
+    return switch (type) {
+      case TEXT, CODE -> "text";
+      case DATE -> "date yyyy-MM-dd";
+      case TIMESTAMP -> "timestamp yyyy-MM-dd HH:mm:ss";
+      case NUMBER -> "number";
+      case BOOLEAN -> "boolean";
+    };
+  }
+}

@@ -1,0 +1,277 @@
+package dev.leeway.io;
+
+import dev.leeway.config.LeewayConfig.CsvSettings;
+import dev.leeway.contract.Cols;
+import dev.leeway.contract.ContractValidator;
+import dev.leeway.contract.TableContract;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.Charset;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.io.compress.CompressionCodec;
+import org.apache.hadoop.io.compress.CompressionCodecFactory;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Reads one raw input folder (CSV or Parquet files) into a {@link RawTable}. Header problems are found on the
+ * driver, file by file, before any scan, and reported naming the file and the column.
+ */
+public final class InputReader {
+  private final SparkSession spark;
+  private final CsvSettings csv;
+  private final Set<String> piiColumns;
+
+  public InputReader(SparkSession spark, CsvSettings csv, List<String> piiColumns) {
+    this.spark = spark;
+    this.csv = csv;
+    this.piiColumns = new LinkedHashSet<>();
+    piiColumns.forEach(c -> this.piiColumns.add(c.toLowerCase(Locale.ROOT)));
+  }
+
+  public RawTable read(String inputRoot, TableContract contract) {
+    Path folder = new Path(inputRoot, contract.name());
+    List<String> warnings = new ArrayList<>();
+    List<FileStatus> files = listDataFiles(folder, contract);
+    boolean parquet = !files.isEmpty() && files.get(0).getPath().getName().endsWith(".parquet");
+    for (FileStatus f : files) {
+      if (f.getPath().getName().endsWith(".parquet") != parquet) {
+        throw new InputError("Cannot read table '" + contract.name() + "': folder " + folder
+            + " mixes CSV and Parquet files (" + files.get(0).getPath().getName() + ", " + f.getPath().getName() + ")");
+      }
+    }
+    List<String> paths = new ArrayList<>();
+    List<String> header = null;
+    String headerFile = null;
+    for (FileStatus f : files) {
+      if (!parquet && f.getLen() == 0) {
+        warnings.add("skipped empty file " + f.getPath() + " (0 bytes)");
+        continue;
+      }
+      List<String> columns = parquet ? parquetColumns(f.getPath()) : csvHeader(f.getPath(), contract);
+      if (columns.isEmpty()) {
+        warnings.add("skipped empty file " + f.getPath() + " (no header)");
+        continue;
+      }
+      checkColumns(contract, f.getPath(), columns);
+      if (header == null) {
+        header = columns;
+        headerFile = f.getPath().toString();
+      } else if (!parquet && !header.equals(columns)) {
+        throw new InputError("Cannot read table '" + contract.name() + "': file " + f.getPath()
+            + " has columns " + columns + " but " + headerFile + " has " + header
+            + "; all CSV files of a table must share one header");
+      }
+      paths.add(f.getPath().toString());
+    }
+    if (paths.isEmpty()) {
+      warnings.add("table '" + contract.name() + "' has no rows");
+      return new RawTable(contract.name(), emptyRaw(contract), List.of(), parquet ? "parquet" : "csv", warnings);
+    }
+    Dataset<Row> rows = parquet ? readParquet(paths) : readCsv(paths, header);
+    return new RawTable(contract.name(), rows, paths, parquet ? "parquet" : "csv", warnings);
+  }
+
+  private List<FileStatus> listDataFiles(Path folder, TableContract contract) {
+    try {
+      FileSystem fs = folder.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (!fs.exists(folder)) {
+        throw new InputError("Cannot read table '" + contract.name() + "': input folder not found: " + folder
+            + " (set leeway.paths.input_root or --input-root)");
+      }
+      if (!fs.getFileStatus(folder).isDirectory()) {
+        throw new InputError("Cannot read table '" + contract.name() + "': " + folder + " is a file; expected a folder of CSV or Parquet files");
+      }
+      List<FileStatus> out = new ArrayList<>();
+      for (FileStatus s : fs.listStatus(folder)) {
+        String n = s.getPath().getName();
+        if (s.isDirectory() || n.startsWith("_") || n.startsWith(".")) {
+          continue;
+        }
+        String lower = n.toLowerCase(Locale.ROOT);
+        if (!(lower.endsWith(".csv") || lower.endsWith(".csv.gz") || lower.endsWith(".parquet"))) {
+          throw new InputError("Cannot read table '" + contract.name() + "': unsupported file " + s.getPath()
+              + " (expected .csv, .csv.gz or .parquet)");
+        }
+        out.add(s);
+      }
+      out.sort((a, b) -> a.getPath().getName().compareTo(b.getPath().getName()));
+      return out;
+    } catch (IOException e) {
+      throw new InputError("Cannot list input folder " + folder + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void checkColumns(TableContract contract, Path file, List<String> columns) {
+    Set<String> seen = new LinkedHashSet<>();
+    for (String c : columns) {
+      if (!seen.add(c)) {
+        throw new InputError("Cannot read table '" + contract.name() + "': file " + file
+            + " has column '" + c + "' twice");
+      }
+    }
+    for (String required : contract.columnNames()) {
+      if (!seen.contains(required)) {
+        throw new InputError("Cannot read table '" + contract.name() + "': file " + file
+            + " has no column '" + required + "' (found: " + String.join(", ", columns)
+            + "); rename the column or fix the export");
+      }
+    }
+  }
+
+  private CSVFormat headerFormat() {
+    CSVFormat.Builder b = CSVFormat.RFC4180.builder()
+        .setDelimiter(csv.delimiter().charAt(0))
+        .setQuote(csv.quote().charAt(0));
+    if (!csv.escape().equals(csv.quote())) {
+      b.setEscape(csv.escape().charAt(0));
+    }
+    return b.build();
+  }
+
+  /** The first record of a CSV file, lower-cased and trimmed; empty when the file holds no record. */
+  private List<String> csvHeader(Path file, TableContract contract) {
+    try {
+      FileSystem fs = file.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      CompressionCodec codec = new CompressionCodecFactory(spark.sparkContext().hadoopConfiguration()).getCodec(file);
+      try (InputStream in = codec == null ? fs.open(file) : codec.createInputStream(fs.open(file));
+           Reader reader = new InputStreamReader(in, Charset.forName(csv.encoding()));
+           CSVParser parser = CSVParser.parse(reader, headerFormat())) {
+        Iterator<CSVRecord> it = parser.iterator();
+        if (!it.hasNext()) {
+          return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (String name : it.next()) {
+          out.add(normalise(name));
+        }
+        return out.size() == 1 && out.get(0).isEmpty() ? List.of() : out;
+      }
+    } catch (IOException | RuntimeException e) {
+      throw new InputError("Cannot read the header of " + file + " (table '" + contract.name() + "'): "
+          + e.getMessage(), e);
+    }
+  }
+
+  private List<String> parquetColumns(Path file) {
+    List<String> out = new ArrayList<>();
+    for (String name : spark.read().parquet(file.toString()).columns()) {
+      out.add(normalise(name));
+    }
+    return out;
+  }
+
+  private static String normalise(String name) {
+    return name.replace("\uFEFF", "").trim().toLowerCase(Locale.ROOT);
+  }
+
+  private Dataset<Row> readCsv(List<String> paths, List<String> header) {
+    StructType schema = new StructType();
+    for (String c : header) {
+      schema = schema.add(c, DataTypes.StringType, true);
+    }
+    schema = schema.add(ContractValidator.CORRUPT_RECORD, DataTypes.StringType, true);
+    Dataset<Row> df = spark.read()
+        .schema(schema)
+        .option("header", "true")
+        .option("enforceSchema", "true")
+        .option("multiLine", "true")
+        .option("sep", csv.delimiter())
+        .option("quote", csv.quote())
+        .option("escape", csv.escape())
+        .option("encoding", csv.encoding())
+        .option("mode", "PERMISSIVE")
+        .option("columnNameOfCorruptRecord", ContractValidator.CORRUPT_RECORD)
+        .csv(paths.toArray(String[]::new));
+    List<Column> cols = new ArrayList<>();
+    for (String c : header) {
+      if (!piiColumns.contains(c)) {
+        cols.add(df.col("`" + c + "`"));
+      }
+    }
+    cols.add(df.col(ContractValidator.CORRUPT_RECORD));
+    cols.add(df.col("_metadata.file_path").as(Cols.Q_SOURCE_FILE));
+    return numberRowsWithinFiles(df.select(cols.toArray(Column[]::new)));
+  }
+
+  private Dataset<Row> readParquet(List<String> paths) {
+    Dataset<Row> df = spark.read().parquet(paths.toArray(String[]::new));
+    List<Column> cols = new ArrayList<>();
+    for (String c : df.columns()) {
+      String n = normalise(c);
+      if (!piiColumns.contains(n)) {
+        cols.add(df.col("`" + c + "`").cast(DataTypes.StringType).as(n));
+      }
+    }
+    cols.add(df.col("_metadata.file_path").as(Cols.Q_SOURCE_FILE));
+    cols.add(df.col("_metadata.row_index").plus(1).as(Cols.Q_SOURCE_ROW));
+    return df.select(cols.toArray(Column[]::new));
+  }
+
+  /**
+   * Multi-line CSV files are never split, so a task reads each of its files from the first record to the last
+   * in order: counting within a run of the same file gives each record's 1-based position without a shuffle.
+   */
+  private static Dataset<Row> numberRowsWithinFiles(Dataset<Row> df) {
+    StructType out = df.schema().add(Cols.Q_SOURCE_ROW, DataTypes.LongType, false);
+    int fileIdx = df.schema().fieldIndex(Cols.Q_SOURCE_FILE);
+    MapPartitionsFunction<Row, Row> number = it -> new Iterator<>() {
+      private String file;
+      private long row;
+
+      @Override
+      public boolean hasNext() {
+        return it.hasNext();
+      }
+
+      @Override
+      public Row next() {
+        Row r = it.next();
+        String f = r.getString(fileIdx);
+        if (!f.equals(file)) {
+          file = f;
+          row = 0;
+        }
+        row++;
+        Object[] values = new Object[r.length() + 1];
+        for (int i = 0; i < r.length(); i++) {
+          values[i] = r.get(i);
+        }
+        values[r.length()] = row;
+        return RowFactory.create(values);
+      }
+    };
+    return df.mapPartitions(number, Encoders.row(out));
+  }
+
+  private Dataset<Row> emptyRaw(TableContract contract) {
+    List<StructField> fields = new ArrayList<>();
+    for (String c : contract.columnNames()) {
+      fields.add(DataTypes.createStructField(c, DataTypes.StringType, true));
+    }
+    fields.add(DataTypes.createStructField(Cols.Q_SOURCE_FILE, DataTypes.StringType, true));
+    fields.add(DataTypes.createStructField(Cols.Q_SOURCE_ROW, DataTypes.LongType, true));
+    return spark.createDataFrame(List.of(), DataTypes.createStructType(fields));
+  }
+}

@@ -1,0 +1,11 @@
+package dev.leeway.io;
+
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * A raw input table as read: every column a string (lower-case names, PII dropped), plus the source file and
+ * the row's 1-based position in it. {@code warnings} name files that were skipped and why.
+ */
+public record RawTable(String name, Dataset<Row> rows, List<String> files, String format, List<String> warnings) {}

@@ -1,0 +1,96 @@
+package dev.leeway.io;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Where a run's outputs live: {@code <output_root>/runs/<run-date>/<stage>/}. Each stage writes into a private
+ * staging folder and is published with a rename, so a reader sees the old stage output or the new, never half.
+ */
+public final class RunLayout {
+  private final Path runDir;
+  private final Configuration hadoopConf;
+
+  public RunLayout(String outputRoot, LocalDate runDate, Configuration hadoopConf) {
+    this.runDir = new Path(new Path(outputRoot, "runs"), runDate.toString());
+    this.hadoopConf = hadoopConf;
+  }
+
+  public Path runDir() {
+    return runDir;
+  }
+
+  /** The published folder of a stage, e.g. runs/2026-11-24/ingest. */
+  public Path stageDir(String stage) {
+    return new Path(runDir, stage);
+  }
+
+  public Path statusFile() {
+    return new Path(runDir, "status.json");
+  }
+
+  /** A fresh staging folder for one attempt at a stage; hidden from readers (leading underscore). */
+  public Path newStagingDir(String stage) {
+    return new Path(new Path(runDir, "_staging"), stage + "-" + UUID.randomUUID());
+  }
+
+  /** Replaces the stage's published folder with the staging folder. */
+  public void publish(Path staging, String stage) throws IOException {
+    FileSystem fs = fs();
+    Path target = stageDir(stage);
+    Path old = null;
+    if (fs.exists(target)) {
+      old = new Path(new Path(runDir, "_staging"), stage + "-replaced-" + UUID.randomUUID());
+      rename(fs, target, old);
+    }
+    rename(fs, staging, target);
+    if (old != null) {
+      fs.delete(old, true);
+    }
+  }
+
+  /** Removes a staging folder left by a failed attempt. */
+  public void discard(Path staging) {
+    try {
+      FileSystem fs = fs();
+      fs.delete(staging, true);
+      Path parent = staging.getParent();
+      if (fs.exists(parent) && fs.listStatus(parent).length == 0) {
+        fs.delete(parent, false);
+      }
+    } catch (IOException ignored) {
+      // Best effort: a leftover staging folder is hidden and replaced by the next attempt.
+    }
+  }
+
+  /** Writes a small text file atomically (temporary file, then rename). */
+  public void writeAtomically(Path file, String text) throws IOException {
+    FileSystem fs = fs();
+    fs.mkdirs(file.getParent());
+    Path tmp = new Path(file.getParent(), "." + file.getName() + "." + UUID.randomUUID() + ".tmp");
+    try (OutputStream out = fs.create(tmp, true)) {
+      out.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+    if (fs.exists(file)) {
+      fs.delete(file, false);
+    }
+    rename(fs, tmp, file);
+  }
+
+  private FileSystem fs() throws IOException {
+    return Files.of(runDir, hadoopConf);
+  }
+
+  private static void rename(FileSystem fs, Path from, Path to) throws IOException {
+    fs.mkdirs(to.getParent());
+    if (!fs.rename(from, to)) {
+      throw new IOException("Cannot publish: rename of " + from + " to " + to + " failed");
+    }
+  }
+}

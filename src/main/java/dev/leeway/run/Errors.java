@@ -1,0 +1,47 @@
+package dev.leeway.run;
+
+import dev.leeway.config.ConfigError;
+import dev.leeway.io.InputError;
+
+/** Turns exceptions, including Spark's wrapped ones, into one readable line. */
+public final class Errors {
+  private Errors() {}
+
+  public static String oneLine(Throwable e) {
+    Throwable own = find(e);
+    Throwable shown = own != null ? own : root(e);
+    String msg = shown.getMessage();
+    if (msg == null || msg.isBlank()) {
+      msg = shown.getClass().getSimpleName();
+    } else if (own == null) {
+      msg = shown.getClass().getSimpleName() + ": " + msg;
+    }
+    return msg.replaceAll("\\s*\\R\\s*", " ").trim();
+  }
+
+  /** Our own errors carry the actionable message; find one anywhere in the cause chain. */
+  static Throwable find(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof InputError || t instanceof ConfigError) {
+        return t;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return null;
+  }
+
+  static Throwable root(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  /** True when the failure is bad input or configuration rather than a fault in Leeway or Spark. */
+  public static boolean isUserError(Throwable e) {
+    return find(e) != null;
+  }
+}

@@ -1,0 +1,93 @@
+package dev.leeway.run;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The status of one run date, as schedulers and people read it from runs/&lt;date&gt;/status.json: what ran, when,
+ * rows in/out/quarantined per table, where outputs are, and how it ended.
+ */
+public final class RunStatus {
+  public static final String RUNNING = "RUNNING";
+  public static final String SUCCEEDED = "SUCCEEDED";
+  public static final String FAILED = "FAILED";
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final Map<String, Object> root = new LinkedHashMap<>();
+  private final List<Map<String, Object>> stages = new ArrayList<>();
+
+  public RunStatus(LocalDate runDate, String command, String configSource, String inputRoot, String outputRoot) {
+    root.put("run_date", runDate.toString());
+    root.put("command", command);
+    root.put("outcome", RUNNING);
+    root.put("stage", null);
+    root.put("started_at", Instant.now().toString());
+    root.put("finished_at", null);
+    root.put("error", null);
+    root.put("leeway_version", Version.get());
+    root.put("config", configSource);
+    root.put("input_root", inputRoot);
+    root.put("output_root", outputRoot);
+    root.put("stages", stages);
+  }
+
+  public Map<String, Object> stageStarted(String stage) {
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("stage", stage);
+    s.put("outcome", RUNNING);
+    s.put("started_at", Instant.now().toString());
+    s.put("finished_at", null);
+    stages.add(s);
+    root.put("stage", stage);
+    return s;
+  }
+
+  public void stageSucceeded(Map<String, Object> s, StageResult result) {
+    s.put("outcome", SUCCEEDED);
+    s.put("finished_at", Instant.now().toString());
+    Map<String, Object> tables = new LinkedHashMap<>();
+    result.tables().forEach((name, c) -> {
+      Map<String, Object> t = new LinkedHashMap<>();
+      t.put("rows_in", c.rowsIn());
+      t.put("rows_out", c.rowsOut());
+      t.put("rows_quarantined", c.rowsQuarantined());
+      t.put("reconciled", c.reconciled());
+      t.put("quarantine_reasons", c.quarantineReasons());
+      tables.put(name, t);
+    });
+    s.put("tables", tables);
+    s.put("outputs", result.outputs());
+    s.put("warnings", result.warnings());
+  }
+
+  public void stageFailed(Map<String, Object> s, String error) {
+    s.put("outcome", FAILED);
+    s.put("finished_at", Instant.now().toString());
+    s.put("error", error);
+  }
+
+  public void finish(String outcome, String error) {
+    root.put("outcome", outcome);
+    root.put("finished_at", Instant.now().toString());
+    root.put("error", error);
+  }
+
+  public String outcome() {
+    return (String) root.get("outcome");
+  }
+
+  public String toJson() {
+    try {
+      return JSON.writeValueAsString(root);
+    } catch (Exception e) {
+      throw new IllegalStateException("Cannot write the run status as JSON", e);
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package dev.leeway.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Configuration is typed and validated at start-up; every wrong key is named. */
+class LeewayConfigTest {
+  @TempDir
+  Path tmp;
+
+  private File envFile(String body) throws Exception {
+    Path base = Path.of("conf/base.conf").toAbsolutePath();
+    Path f = tmp.resolve("env.conf");
+    Files.writeString(f, "include file(\"" + base + "\")\n" + body);
+    return f.toFile();
+  }
+
+  @Test
+  void shippedEnvironmentFilesLoad() {
+    for (String env : new String[] {"conf/local.conf", "conf/cluster.conf"}) {
+      LeewayConfig c = LeewayConfig.load(new File(env), Map.of());
+      assertEquals("UTC", c.spark().conf().get("spark.sql.session.timeZone"), env + " keeps UTC");
+      assertTrue(c.ingest().piiColumns().contains("email"), env + " lists PII columns");
+    }
+  }
+
+  @Test
+  void flagsOverrideTheFile() {
+    LeewayConfig c = LeewayConfig.load(new File("conf/local.conf"), Map.of("leeway.paths.input_root", "/data/raw"));
+    assertEquals("/data/raw", c.paths().inputRoot(), "override wins");
+    assertEquals("out", c.paths().outputRoot(), "the rest from the file");
+  }
+
+  @Test
+  void anUnknownKeyIsNamedWithItsFile() throws Exception {
+    ConfigError e = assertThrows(ConfigError.class,
+        () -> LeewayConfig.load(envFile("leeway.ingest.pii_colums = [email]"), Map.of()));
+    assertTrue(e.getMessage().contains("leeway.ingest.pii_colums") && e.getMessage().contains("env.conf"),
+        e.getMessage());
+  }
+
+  @Test
+  void aMissingKeyIsNamed() throws Exception {
+    Path f = tmp.resolve("bare.conf");
+    Files.writeString(f, "leeway.paths.input_root = x\n");
+    ConfigError e = assertThrows(ConfigError.class, () -> LeewayConfig.load(f.toFile(), Map.of()));
+    assertTrue(e.getMessage().contains("leeway.paths.output_root"), e.getMessage());
+  }
+
+  @Test
+  void aWrongTypeOrValueIsNamed() throws Exception {
+    ConfigError e = assertThrows(ConfigError.class,
+        () -> LeewayConfig.load(envFile("leeway.ingest.max_reason_value_chars = many"), Map.of()));
+    assertTrue(e.getMessage().contains("leeway.ingest.max_reason_value_chars"), e.getMessage());
+    ConfigError e2 = assertThrows(ConfigError.class,
+        () -> LeewayConfig.load(envFile("leeway.ingest.csv.delimiter = \";;\""), Map.of()));
+    assertTrue(e2.getMessage().contains("leeway.ingest.csv.delimiter"), e2.getMessage());
+  }
+
+  @Test
+  void aMissingFileIsNamed() {
+    ConfigError e = assertThrows(ConfigError.class, () -> LeewayConfig.load(new File("conf/nope.conf"), Map.of()));
+    assertTrue(e.getMessage().contains("conf/nope.conf"), e.getMessage());
+  }
+}

@@ -1,0 +1,122 @@
+package dev.leeway.contract;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.leeway.support.TestSpark;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+
+/** The contract's row rules, one bad value at a time, on inline rows. */
+class ContractValidatorTest {
+  private static final LocalDate RUN_DATE = LocalDate.of(2026, 11, 1);
+  private static final String[] EXCEPTION_COLS = {"exception_id", "customer_id", "requested_at", "policy", "decision",
+      "employee_id", "team", "channel", "cost"};
+
+  /** Reasons per exception_id for raw exception rows (each row: the EXCEPTION_COLS values). */
+  private static Map<String, List<String>> exceptionReasons(String[]... rows) {
+    StructType schema = new StructType();
+    for (String c : EXCEPTION_COLS) {
+      schema = schema.add(c, DataTypes.StringType);
+    }
+    schema = schema.add(Cols.Q_SOURCE_FILE, DataTypes.StringType).add(Cols.Q_SOURCE_ROW, DataTypes.LongType);
+    List<Row> data = new ArrayList<>();
+    for (int i = 0; i < rows.length; i++) {
+      Object[] v = Arrays.copyOf(rows[i], EXCEPTION_COLS.length + 2, Object[].class);
+      v[EXCEPTION_COLS.length] = "f.csv";
+      v[EXCEPTION_COLS.length + 1] = (long) (i + 1);
+      data.add(RowFactory.create(v));
+    }
+    Dataset<Row> raw = TestSpark.session().createDataFrame(data, schema);
+    ContractValidator v = new ContractValidator(Contracts.EXCEPTIONS, RUN_DATE, 40);
+    Dataset<Row> checked = v.markDuplicates(v.check(raw), Cols.Q_SOURCE_FILE, Cols.Q_SOURCE_ROW);
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    for (Row r : checked.orderBy(Cols.Q_SOURCE_ROW).collectAsList()) {
+      String key = r.getAs("exception_id") + "@" + r.getAs(Cols.Q_SOURCE_ROW);
+      out.put(key, r.getList(r.fieldIndex(ContractValidator.REASONS)));
+    }
+    return out;
+  }
+
+  private static String[] ok(String id) {
+    return new String[] {id, "C1", "2026-10-01 10:00:00", "fee_waiver", "GRANTED", "E1", "T01", "PHONE", "12.50"};
+  }
+
+  private static String[] with(String id, int column, String value) {
+    String[] r = ok(id);
+    r[column] = value;
+    return r;
+  }
+
+  private static void assertReason(Map<String, List<String>> reasons, String key, String expectedStart) {
+    List<String> got = reasons.get(key);
+    assertTrue(got != null && got.stream().anyMatch(r -> r.startsWith(expectedStart)),
+        "row " + key + " should be rejected with a reason starting '" + expectedStart + "'; got " + got);
+  }
+
+  @Test
+  void validRowHasNoReasonsAndCodesAreUpperCased() {
+    String[] deniedWithoutCost = with("C", 4, "DENIED");
+    deniedWithoutCost[8] = "";
+    Map<String, List<String>> r = exceptionReasons(ok("A"), with("B", 4, " denied "), deniedWithoutCost);
+    assertEquals(List.of(), r.get("A@1"), "a clean row");
+    assertEquals(List.of(), r.get("B@2"), "decision is trimmed and compared case-insensitively");
+    assertEquals(List.of(), r.get("C@3"), "a denied request needs no cost");
+  }
+
+  @Test
+  void unparseableDatesAndNumbersAreRejectedWithTheValue() {
+    Map<String, List<String>> r = exceptionReasons(
+        with("A", 2, "31/12/2024 10:00"), with("B", 2, "yesterday"), with("C", 8, "12,50"), with("D", 8, "NaN"),
+        with("E", 8, "1e999"), with("F", 2, "2024-02-30 10:00:00"), with("G", 2, "2024"));
+    assertReason(r, "A@1", "invalid requested_at (not a timestamp");
+    assertTrue(r.get("A@1").get(0).contains("'31/12/2024 10:00'"), "the reason quotes the bad value: " + r.get("A@1"));
+    assertReason(r, "B@2", "invalid requested_at");
+    assertReason(r, "C@3", "invalid cost (not a number");
+    assertReason(r, "D@4", "invalid cost");
+    assertReason(r, "E@5", "invalid cost");
+    assertReason(r, "F@6", "invalid requested_at");
+    assertReason(r, "G@7", "invalid requested_at");
+  }
+
+  @Test
+  void missingRequiredFieldsUnknownDecisionsAndNegativeCostsAreRejected() {
+    Map<String, List<String>> r = exceptionReasons(
+        with("A", 3, ""), with("B", 4, "MAYBE"), with("C", 8, "-15.00"), with("", 0, ""), with("E", 8, null),
+        with("F", 1, "  "));
+    assertReason(r, "A@1", "missing policy");
+    assertReason(r, "B@2", "unknown decision ('MAYBE', expected one of DENIED, GRANTED)");
+    assertReason(r, "C@3", "negative cost");
+    assertReason(r, "@4", "missing exception_id");
+    assertReason(r, "E@5", "missing cost (required when decision is GRANTED)");
+    assertReason(r, "F@6", "missing customer_id");
+  }
+
+  @Test
+  void timestampsAfterTheRunDateAreRejectedButTheRunDateItselfIsNot() {
+    Map<String, List<String>> r = exceptionReasons(
+        with("A", 2, "2026-11-01 23:59:59"), with("B", 2, "2026-11-02 00:00:00"), with("C", 2, "2036-06-30 12:00:00"));
+    assertEquals(List.of(), r.get("A@1"), "the last second of the run date is in the past");
+    assertReason(r, "B@2", "requested_at after run date");
+    assertReason(r, "C@3", "requested_at after run date");
+  }
+
+  @Test
+  void duplicatesKeepTheFirstValidRowAndNameIt() {
+    Map<String, List<String>> r = exceptionReasons(with("A", 8, "oops"), ok("A"), ok("A"), ok("B"));
+    assertReason(r, "A@1", "invalid cost");
+    assertEquals(List.of(), r.get("A@2"), "the first valid row of a key is kept even after an invalid one");
+    assertReason(r, "A@3", "duplicate exception_id (first kept at f.csv row 2)");
+    assertEquals(List.of(), r.get("B@4"), "another key is untouched");
+  }
+}
