@@ -123,7 +123,7 @@ public final class GeneratorJob {
     doc.put("end_date", spec.endDate().toString());
     doc.put("dirty_rate", spec.dirtyRate());
     doc.put("rows_written", rows);
-    doc.put("definitions", Map.of(
+    doc.put("definitions", World.ordered(
         "att", "mean over granted requests whose window ended by end_date of the true effect tau (expected outcome "
             + "if granted minus if denied, other grants held fixed)",
         "naive_difference", "mean realised outcome of granted minus denied requests, same maturity filter",

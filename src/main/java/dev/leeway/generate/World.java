@@ -89,6 +89,15 @@ public final class World {
     return 1 / (1 + Math.exp(-logit));
   }
 
+  /** A map that keeps the order its pairs are given in, so the ground-truth file is byte-stable. */
+  static Map<String, Object> ordered(Object... keysAndValues) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return m;
+  }
+
   /** The planted parameters, for the ground-truth file. */
   public static Map<String, Object> describe() {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -107,8 +116,10 @@ public final class World {
       seg.put(SEGMENTS.get(s), SEGMENT_EFFECT[s]);
     }
     m.put("segment_effect_multiplier", seg);
-    m.put("entitlement_multiplier_by_grants_in_prior_365_days", Map.of("0", 1.0, "1", 0.35, "2+", -0.4));
-    m.put("tenure_effect_multiplier", Map.of("under_1_year", 1.4, "1_to_4_years", 1.0, "over_4_years", 0.7));
+    m.put("entitlement_multiplier_by_grants_in_prior_365_days",
+        ordered("0", entitlement(0), "1", entitlement(1), "2+", entitlement(2)));
+    m.put("tenure_effect_multiplier",
+        ordered("under_1_year", tenureEffect(0), "1_to_4_years", tenureEffect(1), "over_4_years", tenureEffect(4)));
     m.put("effect_duration_days", EFFECT_DAYS);
     m.put("grant_probability",
         "logistic(policy_base + 1.1*value_z + 0.25*min(tenure_years,8) - 0.9 + team_leniency - 2*risk_flag"
