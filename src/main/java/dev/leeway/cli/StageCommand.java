@@ -66,6 +66,7 @@ abstract class StageCommand implements Callable<Integer> {
   private static void printStage(PrintWriter out, StageResult r) {
     out.println(r.stage() + ":");
     r.tables().forEach((name, c) -> out.println(formatCounts(name, c)));
+    r.metrics().forEach((k, v) -> out.println("  " + k + ": " + v));
     r.warnings().forEach(w -> out.println("  warning: " + w));
   }
 

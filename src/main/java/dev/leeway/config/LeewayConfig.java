@@ -9,7 +9,9 @@ import java.util.List;
 import java.util.Map;
 
 /** The whole validated configuration of a Leeway run, built once at start-up from conf/ files and flags. */
-public record LeewayConfig(String source, Paths paths, SparkSettings spark, IngestSettings ingest) {
+public record LeewayConfig(
+    String source, Paths paths, SparkSettings spark, IngestSettings ingest, FeatureSettings features,
+    OutcomeSettings outcomes) {
 
   /** Where inputs are read and outputs written. */
   public record Paths(String inputRoot, String outputRoot) {}
@@ -22,6 +24,17 @@ public record LeewayConfig(String source, Paths paths, SparkSettings spark, Inge
 
   /** How CSV inputs are parsed. */
   public record CsvSettings(String delimiter, String quote, String escape, String encoding) {}
+
+  /** Point-in-time feature windows and how missing history is encoded. */
+  public record FeatureSettings(
+      List<Integer> windowsDays, int priorExceptionsDays, List<String> extraCustomerColumns, int noHistoryDays)
+      implements java.io.Serializable {}
+
+  /** Outcome horizons and windows after the index time, and how referral value and interference are defined. */
+  public record OutcomeSettings(
+      List<Integer> horizonsDays, int inactivityDays, List<Integer> referralWindowsDays,
+      List<Integer> revenueWindowsDays, double referredCustomerDefaultValue, int interferenceWindowDays)
+      implements java.io.Serializable {}
 
   /**
    * Loads a configuration file (with its includes) and applies overrides given as dotted keys, for example
@@ -61,12 +74,25 @@ public record LeewayConfig(String source, Paths paths, SparkSettings spark, Inge
         csv,
         positive(c, "leeway.ingest.max_reason_value_chars"));
 
+    FeatureSettings features = new FeatureSettings(
+        days(c, "leeway.features.windows_days"),
+        positive(c, "leeway.features.prior_exceptions_days"),
+        List.copyOf(c.strings("leeway.features.extra_customer_columns")),
+        positive(c, "leeway.features.no_history_days"));
+    OutcomeSettings outcomes = new OutcomeSettings(
+        days(c, "leeway.outcomes.horizons_days"),
+        positive(c, "leeway.outcomes.inactivity_days"),
+        days(c, "leeway.outcomes.referral_windows_days"),
+        days(c, "leeway.outcomes.revenue_windows_days"),
+        nonNegative(c, "leeway.outcomes.referred_customer_default_value"),
+        positive(c, "leeway.outcomes.interference_window_days"));
+
     List<String> unknown = c.unreadKeys("leeway");
     if (!unknown.isEmpty()) {
       throw new ConfigError("Unknown configuration key(s) in " + source + ": " + String.join(", ", unknown)
           + " (check the spelling against conf/base.conf)");
     }
-    return new LeewayConfig(source, paths, spark, ingest);
+    return new LeewayConfig(source, paths, spark, ingest, features, outcomes);
   }
 
   private static String nonBlank(TrackedConfig c, String path) {
@@ -81,6 +107,24 @@ public record LeewayConfig(String source, Paths paths, SparkSettings spark, Inge
     String v = c.string(path);
     if (v.length() != 1) {
       throw new ConfigError("Configuration key " + path + " must be a single character, got '" + v + "'");
+    }
+    return v;
+  }
+
+  /** A non-empty list of distinct positive day counts, sorted. */
+  private static List<Integer> days(TrackedConfig c, String path) {
+    List<Integer> v = c.integers(path);
+    if (v.isEmpty() || v.stream().anyMatch(d -> d <= 0) || v.stream().distinct().count() != v.size()) {
+      throw new ConfigError("Configuration key " + path + " must be a non-empty list of distinct positive day counts, got "
+          + v);
+    }
+    return v.stream().sorted().toList();
+  }
+
+  private static double nonNegative(TrackedConfig c, String path) {
+    double v = c.number(path);
+    if (v < 0 || Double.isNaN(v)) {
+      throw new ConfigError("Configuration key " + path + " must be >= 0, got " + v);
     }
     return v;
   }

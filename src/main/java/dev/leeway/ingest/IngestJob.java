@@ -94,7 +94,7 @@ public final class IngestJob implements Stage {
     }
     Path published = ctx.layout().stageDir(NAME);
     List<String> outputs = List.of(new Path(published, CONFORMED).toString(), new Path(published, QUARANTINE).toString());
-    return new StageResult(NAME, counts, outputs, warnings);
+    return new StageResult(NAME, counts, outputs, warnings, Map.of());
   }
 
   /** Rows whose customer reference is not a conformed customer get a reason. */

@@ -65,6 +65,7 @@ public final class RunStatus {
     s.put("tables", tables);
     s.put("outputs", result.outputs());
     s.put("warnings", result.warnings());
+    s.put("metrics", result.metrics());
   }
 
   public void stageFailed(Map<String, Object> s, String error) {

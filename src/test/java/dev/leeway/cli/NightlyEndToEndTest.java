@@ -56,8 +56,39 @@ class NightlyEndToEndTest {
   }
 
   @Test
+  void theRequestsTableReproducesTheGeneratorsOwnOutcomes() throws Exception {
+    Path in = tmp.resolve("clean");
+    assertEquals(0, Cli.run("generate", "--customers", "4000", "--seed", "8", "--out", in.toString()).exitCode());
+    Cli.Run run = Cli.run("nightly", "--run-date", "2026-11-01", "--input-root", in.toString(), "--output-root",
+        tmp.resolve("out").toString());
+    assertEquals(0, run.exitCode(), run.context());
+    JsonNode status = new Outputs(tmp.resolve("out"), "2026-11-01").status();
+    JsonNode outcomes = status.at("/stages/1");
+    assertEquals("outcomes", outcomes.get("stage").asText(), status.toString());
+    assertEquals(status.at("/stages/0/tables/exceptions/rows_out").asLong(),
+        outcomes.at("/tables/requests/rows_out").asLong(), "one row per conformed request");
+
+    JsonNode truth = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in.resolve("ground_truth.json").toFile());
+    var requests = dev.leeway.support.TestSpark.session().read()
+        .parquet(tmp.resolve("out/runs/2026-11-01/outcomes/requests").toString());
+    for (String[] o : new String[][] {{"retention_90", "retained_90d"}, {"retention_365", "retained_365d"},
+        {"referrals_365", "referrals_converted_next_365d"}}) {
+      var m = requests.filter(org.apache.spark.sql.functions.col(o[1]).isNotNull())
+          .groupBy("treated").agg(org.apache.spark.sql.functions.avg(o[1]).as("m"),
+              org.apache.spark.sql.functions.count("*").as("n"))
+          .orderBy("treated").collectAsList();
+      double naive = m.get(1).getDouble(1) - m.get(0).getDouble(1);
+      JsonNode t = truth.at("/overall/" + o[0]);
+      assertEquals(t.get("mature_granted").asLong(), m.get(1).getLong(2), 2, o[0] + ": mature granted rows");
+      assertEquals(t.get("mature_denied").asLong(), m.get(0).getLong(2), 2, o[0] + ": mature denied rows");
+      assertEquals(t.get("naive_difference").asDouble(), naive, 1e-3,
+          o[0] + ": the pipeline's outcomes give the generator's naive difference");
+    }
+  }
+
+  @Test
   void everyCommandHasHelpAndBadUsageExitsWithTwo() {
-    for (String cmd : List.of("generate", "ingest", "nightly")) {
+    for (String cmd : List.of("generate", "ingest", "outcomes", "nightly")) {
       Cli.Run help = Cli.run(cmd, "--help");
       assertEquals(0, help.exitCode(), cmd + " --help");
       assertTrue(help.out().contains("Usage: leeway " + cmd), help.context());

@@ -1,0 +1,151 @@
+package dev.leeway.outcomes;
+
+import static dev.leeway.features.FeatureCols.INDEX_AT;
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.max_by;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.unix_seconds;
+import static org.apache.spark.sql.functions.when;
+
+import dev.leeway.config.LeewayConfig.OutcomeSettings;
+import dev.leeway.contract.Cols;
+import dev.leeway.io.ConformedTables;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * What happened after each index instant, in windows (index, index + H days]: retention at each horizon, revenue,
+ * referrals made and converted and their value. A window that ends after the run date is immature: its outcome is
+ * null (never counted as churn) and its maturity flag is false.
+ */
+public final class Outcomes {
+  private static final long DAY = 86_400L;
+  private static final String AT_S = "__at_s";
+  private static final String CID = "__cid";
+
+  private final OutcomeSettings settings;
+  private final long observedUntil;
+
+  /** Outcomes observed up to the end of {@code runDate} (midnight after it, UTC). */
+  public Outcomes(OutcomeSettings settings, LocalDate runDate) {
+    this.settings = settings;
+    this.observedUntil = runDate.plusDays(1).atStartOfDay().toEpochSecond(ZoneOffset.UTC);
+  }
+
+  /** Adds outcome columns to {@code index} (unique {@code key}, customer_id, index_at). */
+  public Dataset<Row> compute(Dataset<Row> index, String key, ConformedTables t) {
+    Dataset<Row> idx = index.select(col(key), col(Cols.CUSTOMER_ID).as(CID), unix_seconds(col(INDEX_AT)).as(AT_S));
+    Dataset<Row> out = index
+        .join(activityAfter(idx, key, t.activity()), key, "left")
+        .join(referralsAfter(idx, key, t), key, "left")
+        .join(referredByFlexed(t), index.col(Cols.CUSTOMER_ID).equalTo(col("__flexed_cid")), "left")
+        .withColumn(OutcomeCols.REFERRED_BY_FLEXED, coalesce(col("__flexed"), lit(false)))
+        .drop("__flexed", "__flexed_cid");
+    Column atS = unix_seconds(col(INDEX_AT));
+    for (int h : settings.horizonsDays()) {
+      Column mature = mature(atS, h);
+      Column retained = coalesce(col("__churn_" + h), lit(0)).equalTo(0)
+          .and(coalesce(col("__active_" + h), lit(0)).equalTo(1));
+      out = out.withColumn(OutcomeCols.mature(h), mature)
+          .withColumn(OutcomeCols.retained(h), when(mature, when(retained, 1).otherwise(0)));
+    }
+    for (int w : settings.revenueWindowsDays()) {
+      out = out.withColumn(OutcomeCols.revenueAfter(w),
+          when(mature(atS, w), coalesce(col("__revenue_" + w), lit(0.0))));
+    }
+    for (int w : settings.referralWindowsDays()) {
+      Column m = mature(atS, w);
+      out = out
+          .withColumn(OutcomeCols.referralsMadeAfter(w), when(m, coalesce(col("__made_" + w), lit(0L))))
+          .withColumn(OutcomeCols.referralsConvertedAfter(w), when(m, coalesce(col("__converted_" + w), lit(0L))))
+          .withColumn(OutcomeCols.referredValueAfter(w), when(m, coalesce(col("__value_" + w), lit(0.0))));
+    }
+    List<String> helpers = new ArrayList<>();
+    for (String c : out.columns()) {
+      if (c.startsWith("__")) {
+        helpers.add(c);
+      }
+    }
+    return out.drop(helpers.toArray(String[]::new));
+  }
+
+  private Column mature(Column atS, int days) {
+    return atS.plus(days * DAY).leq(lit(observedUntil));
+  }
+
+  private long longest(List<Integer> a, List<Integer> b) {
+    return Math.max(Collections.max(a), Collections.max(b)) * DAY;
+  }
+
+  private Dataset<Row> activityAfter(Dataset<Row> idx, String key, Dataset<Row> activity) {
+    Dataset<Row> a = activity.select(col(Cols.CUSTOMER_ID).as("__acid"), unix_seconds(col(Cols.EVENT_AT)).as("__ev_s"),
+        col(Cols.EVENT_TYPE).equalTo(Cols.CHURN).as("__churn"), coalesce(col(Cols.AMOUNT), lit(0.0)).as("__amount"));
+    long horizon = longest(settings.horizonsDays(), settings.revenueWindowsDays());
+    Column ev = a.col("__ev_s");
+    Dataset<Row> joined = idx.join(a, idx.col(CID).equalTo(a.col("__acid"))
+        .and(ev.gt(idx.col(AT_S))).and(ev.leq(idx.col(AT_S).plus(horizon))));
+    Column active = col("__churn").equalTo(false);
+    Column since = col("__ev_s").minus(col(AT_S));
+    List<Column> aggs = new ArrayList<>();
+    for (int h : settings.horizonsDays()) {
+      long end = h * DAY;
+      long lastStart = (h - Math.min(settings.inactivityDays(), h)) * DAY;
+      aggs.add(max(when(col("__churn").and(since.leq(end)), 1).otherwise(0)).as("__churn_" + h));
+      aggs.add(max(when(active.and(since.gt(lastStart)).and(since.leq(end)), 1).otherwise(0)).as("__active_" + h));
+    }
+    for (int w : settings.revenueWindowsDays()) {
+      aggs.add(sum(when(active.and(since.leq(w * DAY)), col("__amount")).otherwise(0.0)).as("__revenue_" + w));
+    }
+    return joined.groupBy(col(key)).agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new));
+  }
+
+  private Dataset<Row> referralsAfter(Dataset<Row> idx, String key, ConformedTables t) {
+    // A referred customer is worth their latest lifetime value, or the configured default when unknown.
+    Dataset<Row> latestValue = t.clvSnapshots().groupBy(col(Cols.CUSTOMER_ID).as("__vcid"))
+        .agg(max_by(col(Cols.CLV), col(Cols.AS_OF_DATE)).as("__referred_clv"));
+    Dataset<Row> r = t.referrals()
+        .join(latestValue, t.referrals().col(Cols.REFERRED_CUSTOMER_ID).equalTo(latestValue.col("__vcid")), "left")
+        .select(col(Cols.REFERRER_ID).as("__rcid"), unix_seconds(col(Cols.REFERRED_AT)).as("__ref_s"),
+            col(Cols.CONVERTED).as("__conv"),
+            coalesce(col("__referred_clv"), lit(settings.referredCustomerDefaultValue())).as("__ref_value"));
+    long window = Collections.max(settings.referralWindowsDays()) * DAY;
+    Column ref = r.col("__ref_s");
+    Dataset<Row> joined = idx.join(r, idx.col(CID).equalTo(r.col("__rcid"))
+        .and(ref.gt(idx.col(AT_S))).and(ref.leq(idx.col(AT_S).plus(window))));
+    Column since = col("__ref_s").minus(col(AT_S));
+    List<Column> aggs = new ArrayList<>();
+    for (int w : settings.referralWindowsDays()) {
+      Column in = since.leq(w * DAY);
+      aggs.add(sum(when(in, 1L).otherwise(0L)).as("__made_" + w));
+      aggs.add(sum(when(in.and(col("__conv")), 1L).otherwise(0L)).as("__converted_" + w));
+      aggs.add(sum(when(in.and(col("__conv")), col("__ref_value")).otherwise(0.0)).as("__value_" + w));
+    }
+    return joined.groupBy(col(key)).agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new));
+  }
+
+  /**
+   * Customers who converted from a referral made within the interference window after their referrer was granted
+   * an exception: their own requests may be influenced by that grant, so they are no clean control.
+   */
+  Dataset<Row> referredByFlexed(ConformedTables t) {
+    Dataset<Row> grants = t.exceptions().filter(col(Cols.DECISION).equalTo(Cols.GRANTED))
+        .select(col(Cols.CUSTOMER_ID).as("__gcid"), unix_seconds(col(Cols.REQUESTED_AT)).as("__g_s"));
+    Dataset<Row> refs = t.referrals().filter(col(Cols.CONVERTED).and(col(Cols.REFERRED_CUSTOMER_ID).isNotNull()))
+        .select(col(Cols.REFERRER_ID), col(Cols.REFERRED_CUSTOMER_ID), unix_seconds(col(Cols.REFERRED_AT)).as("__r_s"));
+    long window = settings.interferenceWindowDays() * DAY;
+    return refs.join(grants, refs.col(Cols.REFERRER_ID).equalTo(grants.col("__gcid"))
+            .and(grants.col("__g_s").lt(refs.col("__r_s")))
+            .and(grants.col("__g_s").geq(refs.col("__r_s").minus(window))))
+        .select(col(Cols.REFERRED_CUSTOMER_ID).as("__flexed_cid")).distinct()
+        .withColumn("__flexed", lit(true));
+  }
+}
