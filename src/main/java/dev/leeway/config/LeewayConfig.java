@@ -11,7 +11,7 @@ import java.util.Map;
 /** The whole validated configuration of a Leeway run, built once at start-up from conf/ files and flags. */
 public record LeewayConfig(
     String source, Paths paths, SparkSettings spark, IngestSettings ingest, FeatureSettings features,
-    OutcomeSettings outcomes) {
+    OutcomeSettings outcomes, EffectSettings effects) {
 
   /** Where inputs are read and outputs written. */
   public record Paths(String inputRoot, String outputRoot) {}
@@ -36,6 +36,13 @@ public record LeewayConfig(
       List<Integer> revenueWindowsDays, double referredCustomerDefaultValue, int interferenceWindowDays)
       implements java.io.Serializable {}
 
+  /** How causal effects and ROI are estimated (see conf/base.conf for each setting). */
+  public record EffectSettings(
+      String propensityModel, String outcomeModel, double outcomeRidge, int folds, long seed, double clipLow, double clipHigh,
+      double overlapLow, double overlapHigh, int minCellRows, int minArmRows, double smdThreshold,
+      boolean excludeReferredByFlexedControls, boolean placebo, int roiHorizonDays, int roiReferralWindowDays,
+      int bootstrapReplicates, int gbtMaxIter, int gbtMaxDepth) implements java.io.Serializable {}
+
   /**
    * Loads a configuration file (with its includes) and applies overrides given as dotted keys, for example
    * {@code leeway.paths.input_root=/data/raw}. Fails with a message naming any missing, mistyped or unknown key.
@@ -48,11 +55,25 @@ public record LeewayConfig(
     Config parsed;
     try {
       Config fromFile = ConfigFactory.parseFile(file, ConfigParseOptions.defaults().setAllowMissing(false));
-      parsed = ConfigFactory.parseMap(overrides, "command-line flags").withFallback(fromFile).resolve();
+      parsed = overrides(overrides).withFallback(fromFile).resolve();
     } catch (ConfigException e) {
       throw new ConfigError("Cannot load configuration " + file + ": " + e.getMessage(), e);
     }
     return fromConfig(parsed, file.getPath());
+  }
+
+  /** Flag overrides: lists and objects ("[90,365]") are parsed as HOCON, anything else is taken as written. */
+  private static Config overrides(Map<String, String> overrides) {
+    Config out = ConfigFactory.empty();
+    for (Map.Entry<String, String> e : overrides.entrySet()) {
+      String v = e.getValue().trim();
+      Config one = v.startsWith("[") || v.startsWith("{")
+          ? ConfigFactory.parseString(e.getKey() + " = " + v, ConfigParseOptions.defaults().setOriginDescription(
+              "command-line flag --set " + e.getKey()))
+          : ConfigFactory.parseMap(Map.of(e.getKey(), e.getValue()), "command-line flag --set " + e.getKey());
+      out = one.withFallback(out);
+    }
+    return out;
   }
 
   static LeewayConfig fromConfig(Config raw, String source) {
@@ -87,12 +108,46 @@ public record LeewayConfig(
         nonNegative(c, "leeway.outcomes.referred_customer_default_value"),
         positive(c, "leeway.outcomes.interference_window_days"));
 
+    EffectSettings effects = new EffectSettings(
+        oneOf(c, "leeway.effects.propensity_model", "logistic", "gbt"),
+        oneOf(c, "leeway.effects.outcome_model", "linear", "gbt"),
+        nonNegative(c, "leeway.effects.outcome_ridge"),
+        atLeast(c, "leeway.effects.folds", 2),
+        c.integer("leeway.effects.seed"),
+        probability(c, "leeway.effects.clip_low"),
+        probability(c, "leeway.effects.clip_high"),
+        probability(c, "leeway.effects.overlap_low"),
+        probability(c, "leeway.effects.overlap_high"),
+        positive(c, "leeway.effects.min_cell_rows"),
+        positive(c, "leeway.effects.min_arm_rows"),
+        probability(c, "leeway.effects.smd_threshold"),
+        c.bool("leeway.effects.exclude_referred_by_flexed_controls"),
+        c.bool("leeway.effects.placebo"),
+        positive(c, "leeway.effects.roi_horizon_days"),
+        positive(c, "leeway.effects.roi_referral_window_days"),
+        atLeast(c, "leeway.effects.bootstrap_replicates", 20),
+        positive(c, "leeway.effects.gbt.max_iter"),
+        positive(c, "leeway.effects.gbt.max_depth"));
+    if (effects.clipLow() >= effects.clipHigh() || effects.overlapLow() >= effects.overlapHigh()) {
+      throw new ConfigError("Configuration keys leeway.effects.clip_low/clip_high and overlap_low/overlap_high must "
+          + "each be a range with low < high");
+    }
+    if (!outcomes.horizonsDays().contains(effects.roiHorizonDays())) {
+      throw new ConfigError("Configuration key leeway.effects.roi_horizon_days (" + effects.roiHorizonDays()
+          + ") must be one of leeway.outcomes.horizons_days " + outcomes.horizonsDays());
+    }
+    if (!outcomes.referralWindowsDays().contains(effects.roiReferralWindowDays())) {
+      throw new ConfigError("Configuration key leeway.effects.roi_referral_window_days ("
+          + effects.roiReferralWindowDays() + ") must be one of leeway.outcomes.referral_windows_days "
+          + outcomes.referralWindowsDays());
+    }
+
     List<String> unknown = c.unreadKeys("leeway");
     if (!unknown.isEmpty()) {
       throw new ConfigError("Unknown configuration key(s) in " + source + ": " + String.join(", ", unknown)
           + " (check the spelling against conf/base.conf)");
     }
-    return new LeewayConfig(source, paths, spark, ingest, features, outcomes);
+    return new LeewayConfig(source, paths, spark, ingest, features, outcomes, effects);
   }
 
   private static String nonBlank(TrackedConfig c, String path) {
@@ -125,6 +180,30 @@ public record LeewayConfig(
     double v = c.number(path);
     if (v < 0 || Double.isNaN(v)) {
       throw new ConfigError("Configuration key " + path + " must be >= 0, got " + v);
+    }
+    return v;
+  }
+
+  private static String oneOf(TrackedConfig c, String path, String... allowed) {
+    String v = c.string(path);
+    if (!List.of(allowed).contains(v)) {
+      throw new ConfigError("Configuration key " + path + " must be one of " + List.of(allowed) + ", got '" + v + "'");
+    }
+    return v;
+  }
+
+  private static int atLeast(TrackedConfig c, String path, int min) {
+    int v = c.integer(path);
+    if (v < min) {
+      throw new ConfigError("Configuration key " + path + " must be at least " + min + ", got " + v);
+    }
+    return v;
+  }
+
+  private static double probability(TrackedConfig c, String path) {
+    double v = c.number(path);
+    if (!(v > 0 && v < 1)) {
+      throw new ConfigError("Configuration key " + path + " must lie strictly between 0 and 1, got " + v);
     }
     return v;
   }

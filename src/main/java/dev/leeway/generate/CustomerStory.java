@@ -77,7 +77,7 @@ final class CustomerStory {
     this.annualValue = 400 * Math.exp(0.8 * valueZ + World.SEGMENT_VALUE_SHIFT[segment]);
     this.risk = rng.chance(World.RISK_FLAG_SHARE);
     double tenureAtStart = Math.max(0, (startDay - signupDay) / 365);
-    this.hazard0 = World.BASE_HAZARD * Math.exp(-0.55 * valueZ - 0.1 * Math.min(tenureAtStart, 8) + 0.3)
+    this.hazard0 = World.BASE_HAZARD * Math.exp(-0.8 * valueZ - 0.1 * Math.min(tenureAtStart, 8) + 0.3)
         * (risk ? 1.5 : 1.0);
     this.activityRate = World.BASE_ACTIVITY_RATE * Math.exp(0.35 * valueZ + 0.45 * rng.normal());
     // Referred customers make no referrals of their own: the chain stops at one step.

@@ -84,7 +84,7 @@ public final class World {
   /** Probability that staff grant the request: higher for valuable, long-tenured customers (confounding). */
   static double grantProbability(int policy, double valueZ, double tenureYears, boolean risk, int team,
       int priorGrants365) {
-    double logit = GRANT_BASE[policy] + 1.1 * valueZ + 0.25 * Math.min(tenureYears, 8) - 0.9
+    double logit = GRANT_BASE[policy] + 1.4 * valueZ + 0.25 * Math.min(tenureYears, 8) - 0.9
         + teamLeniency(team) - (risk ? 2.0 : 0.0) - 0.35 * priorGrants365;
     return 1 / (1 + Math.exp(-logit));
   }
@@ -122,7 +122,7 @@ public final class World {
         ordered("under_1_year", tenureEffect(0), "1_to_4_years", tenureEffect(1), "over_4_years", tenureEffect(4)));
     m.put("effect_duration_days", EFFECT_DAYS);
     m.put("grant_probability",
-        "logistic(policy_base + 1.1*value_z + 0.25*min(tenure_years,8) - 0.9 + team_leniency - 2*risk_flag"
+        "logistic(policy_base + 1.4*value_z + 0.25*min(tenure_years,8) - 0.9 + team_leniency - 2*risk_flag"
             + " - 0.35*grants_in_prior_365_days)");
     return m;
   }

@@ -88,7 +88,7 @@ class NightlyEndToEndTest {
 
   @Test
   void everyCommandHasHelpAndBadUsageExitsWithTwo() {
-    for (String cmd : List.of("generate", "ingest", "outcomes", "nightly")) {
+    for (String cmd : List.of("generate", "ingest", "outcomes", "effects", "nightly")) {
       Cli.Run help = Cli.run(cmd, "--help");
       assertEquals(0, help.exitCode(), cmd + " --help");
       assertTrue(help.out().contains("Usage: leeway " + cmd), help.context());
@@ -97,6 +97,9 @@ class NightlyEndToEndTest {
     assertTrue(top.out().contains("nightly") && top.out().contains("ingest") && top.out().contains("generate"),
         top.context());
     assertEquals(2, Cli.run("nightly", "--run-date", "yesterday").exitCode(), "unparseable run date");
+    Cli.Run noOutcomes = Cli.run("effects", "--run-date", "2026-01-01", "--output-root", "/tmp/leeway-no-such-root");
+    assertEquals(3, noOutcomes.exitCode(), noOutcomes.context());
+    assertTrue(noOutcomes.err().contains("run `leeway outcomes`"), "says what to run first: " + noOutcomes.err());
     Cli.Run badConf = Cli.run("nightly", "--set", "leeway.paths.typo=1");
     assertEquals(2, badConf.exitCode(), badConf.context());
     assertTrue(badConf.err().contains("leeway.paths.typo"), badConf.context());

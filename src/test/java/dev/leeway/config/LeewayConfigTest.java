@@ -40,6 +40,16 @@ class LeewayConfigTest {
   }
 
   @Test
+  void listsAndNumbersCanBeSetFromTheCommandLine() {
+    LeewayConfig c = LeewayConfig.load(new File("conf/local.conf"), Map.of(
+        "leeway.outcomes.horizons_days", "[365, 90]", "leeway.effects.folds", "3",
+        "leeway.paths.output_root", "hdfs://nn:8020/leeway/out"));
+    assertEquals(java.util.List.of(90, 365), c.outcomes().horizonsDays(), "a list, sorted");
+    assertEquals(3, c.effects().folds(), "a number");
+    assertEquals("hdfs://nn:8020/leeway/out", c.paths().outputRoot(), "a URL stays whole");
+  }
+
+  @Test
   void anUnknownKeyIsNamedWithItsFile() throws Exception {
     ConfigError e = assertThrows(ConfigError.class,
         () -> LeewayConfig.load(envFile("leeway.ingest.pii_colums = [email]"), Map.of()));
