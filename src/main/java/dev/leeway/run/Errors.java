@@ -16,8 +16,12 @@ public final class Errors {
     } else if (own == null) {
       msg = shown.getClass().getSimpleName() + ": " + msg;
     }
-    return msg.replaceAll("\\s*\\R\\s*", " ").trim();
+    msg = msg.replaceAll("\\s*\\R\\s*", " ").trim();
+    // Foreign messages can carry a whole query plan; the line stays readable and the log has the rest.
+    return own == null && msg.length() > MAX_FOREIGN ? msg.substring(0, MAX_FOREIGN) + " ..." : msg;
   }
+
+  static final int MAX_FOREIGN = 400;
 
   /** Our own errors carry the actionable message; find one anywhere in the cause chain. */
   static Throwable find(Throwable e) {
