@@ -30,18 +30,43 @@ import org.apache.spark.sql.Row;
 public final class ModelFeatures {
   public static final String VECTOR = "__features";
 
-  private final FeatureSettings settings;
+  private final List<String> numeric;
   private final List<String> categorical;
 
   /** Customer features plus the request's policy, team and channel (they shape who is granted). */
   public ModelFeatures(FeatureSettings settings) {
-    this.settings = settings;
-    this.categorical = new ArrayList<>(FeatureCols.categorical(settings));
-    categorical.addAll(List.of(Cols.POLICY, Cols.TEAM, OutcomeCols.REQUEST_CHANNEL));
+    this(settings, true);
+  }
+
+  /**
+   * Customer features and the policy, plus the request's team and channel when {@code requestContext} (known when
+   * a request is made, not when a customer is scored for a policy ahead of any request).
+   */
+  public ModelFeatures(FeatureSettings settings, boolean requestContext) {
+    this.numeric = List.copyOf(FeatureCols.numeric(settings));
+    List<String> cats = new ArrayList<>(FeatureCols.categorical(settings));
+    cats.add(Cols.POLICY);
+    if (requestContext) {
+      cats.addAll(List.of(Cols.TEAM, OutcomeCols.REQUEST_CHANNEL));
+    }
+    this.categorical = List.copyOf(cats);
+  }
+
+  /** The features a saved model was trained with. */
+  public ModelFeatures(List<String> numeric, List<String> categorical) {
+    this.numeric = List.copyOf(numeric);
+    this.categorical = List.copyOf(categorical);
+  }
+
+  /** Every input column the vector is built from, numeric first. */
+  public List<String> inputColumns() {
+    List<String> out = new ArrayList<>(numeric());
+    out.addAll(categorical);
+    return out;
   }
 
   public List<String> numeric() {
-    return FeatureCols.numeric(settings);
+    return numeric;
   }
 
   public List<String> categorical() {
@@ -54,25 +79,39 @@ public final class ModelFeatures {
 
   /** Fits the encoding (category lists) on {@code data} and returns it with the feature vector added. */
   public Dataset<Row> assemble(Dataset<Row> data) {
+    Dataset<Row> prepared = prepare(data);
+    return transform(fit(prepared), prepared);
+  }
+
+  /** Adds the model inputs: numeric features on both scales, categories with nulls as {@code UNKNOWN}. */
+  public Dataset<Row> prepare(Dataset<Row> data) {
     Dataset<Row> d = data;
-    List<String> inputs = new ArrayList<>();
     for (String c : numeric()) {
       Column x = col(c).cast("double");
       d = d.withColumn("__m_" + c, x);
-      inputs.add("__m_" + c);
       if (!isFlag(c)) {
         // Both scales: assignment may be linear in a feature (tenure) or in its order of magnitude (value, spend).
         d = d.withColumn("__m_log_" + c, log1p(greatest(x, lit(0.0))));
+      }
+    }
+    for (String c : categorical) {
+      d = d.withColumn("__c_" + c, when(col(c).isNull(), lit(FeatureCols.UNKNOWN)).otherwise(col(c)));
+    }
+    return d;
+  }
+
+  /** Fits the category encoding and the assembler on prepared data; a model saves and reloads it whole. */
+  public PipelineModel fit(Dataset<Row> prepared) {
+    List<String> inputs = new ArrayList<>();
+    for (String c : numeric()) {
+      inputs.add("__m_" + c);
+      if (!isFlag(c)) {
         inputs.add("__m_log_" + c);
       }
     }
-    String[] raw = categorical.toArray(String[]::new);
     String[] cleaned = categorical.stream().map(c -> "__c_" + c).toArray(String[]::new);
     String[] indexed = categorical.stream().map(c -> "__i_" + c).toArray(String[]::new);
     String[] encoded = categorical.stream().map(c -> "__o_" + c).toArray(String[]::new);
-    for (int i = 0; i < raw.length; i++) {
-      d = d.withColumn(cleaned[i], when(col(raw[i]).isNull(), lit(FeatureCols.UNKNOWN)).otherwise(col(raw[i])));
-    }
     inputs.addAll(List.of(encoded));
     PipelineStage[] stages = {
         new StringIndexer().setInputCols(cleaned).setOutputCols(indexed).setHandleInvalid("keep")
@@ -80,8 +119,12 @@ public final class ModelFeatures {
         new OneHotEncoder().setInputCols(indexed).setOutputCols(encoded).setHandleInvalid("keep"),
         new VectorAssembler().setInputCols(inputs.toArray(String[]::new)).setOutputCol(VECTOR)
     };
-    PipelineModel model = new Pipeline().setStages(stages).fit(d);
-    Dataset<Row> out = model.transform(d);
+    return new Pipeline().setStages(stages).fit(prepared);
+  }
+
+  /** Adds {@link #VECTOR} with a fitted encoding and drops the helper columns. */
+  public static Dataset<Row> transform(PipelineModel encoding, Dataset<Row> prepared) {
+    Dataset<Row> out = encoding.transform(prepared);
     List<String> helpers = new ArrayList<>();
     for (String c : out.columns()) {
       if (c.startsWith("__m_") || c.startsWith("__c_") || c.startsWith("__i_") || c.startsWith("__o_")) {

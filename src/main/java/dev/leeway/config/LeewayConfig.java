@@ -11,7 +11,7 @@ import java.util.Map;
 /** The whole validated configuration of a Leeway run, built once at start-up from conf/ files and flags. */
 public record LeewayConfig(
     String source, Paths paths, SparkSettings spark, IngestSettings ingest, FeatureSettings features,
-    OutcomeSettings outcomes, EffectSettings effects) {
+    OutcomeSettings outcomes, EffectSettings effects, TrainSettings train) {
 
   /** Where inputs are read and outputs written. */
   public record Paths(String inputRoot, String outputRoot) {}
@@ -47,6 +47,16 @@ public record LeewayConfig(
    * Loads a configuration file (with its includes) and applies overrides given as dotted keys, for example
    * {@code leeway.paths.input_root=/data/raw}. Fails with a message naming any missing, mistyped or unknown key.
    */
+  /** How uplift models are trained, evaluated and promoted (see conf/base.conf for each setting). */
+  public record TrainSettings(
+      int retentionHorizonDays, int referralWindowDays, List<String> learners, double testFraction, long seed,
+      int cadenceDays, double promotionTolerance, int minArmRows, int gbtMaxIter, int gbtMaxDepth, double gbtStepSize,
+      int gbtMinInstancesPerNode, double gbtSubsamplingRate, String truthPath) implements java.io.Serializable {
+
+    /** The learners that can be configured. */
+    public static final List<String> LEARNERS = List.of("t_learner", "s_learner", "dr_learner", "class_transformation");
+  }
+
   public static LeewayConfig load(File file, Map<String, String> overrides) {
     if (!file.isFile()) {
       throw new ConfigError("Cannot load configuration: file not found: " + file
@@ -142,12 +152,45 @@ public record LeewayConfig(
           + outcomes.referralWindowsDays());
     }
 
+    TrainSettings train = new TrainSettings(
+        positive(c, "leeway.train.retention_horizon_days"),
+        positive(c, "leeway.train.referral_window_days"),
+        learners(c, "leeway.train.learners"),
+        probability(c, "leeway.train.test_fraction"),
+        c.integer("leeway.train.seed"),
+        positive(c, "leeway.train.cadence_days"),
+        nonNegative(c, "leeway.train.promotion_tolerance"),
+        positive(c, "leeway.train.min_arm_rows"),
+        positive(c, "leeway.train.gbt.max_iter"),
+        positive(c, "leeway.train.gbt.max_depth"),
+        probability(c, "leeway.train.gbt.step_size"),
+        positive(c, "leeway.train.gbt.min_instances_per_node"),
+        fraction(c, "leeway.train.gbt.subsampling_rate"),
+        c.string("leeway.train.truth_path"));
+    if (!outcomes.horizonsDays().contains(train.retentionHorizonDays())) {
+      throw new ConfigError("Configuration key leeway.train.retention_horizon_days (" + train.retentionHorizonDays()
+          + ") must be one of leeway.outcomes.horizons_days " + outcomes.horizonsDays());
+    }
+    if (!outcomes.referralWindowsDays().contains(train.referralWindowDays())) {
+      throw new ConfigError("Configuration key leeway.train.referral_window_days (" + train.referralWindowDays()
+          + ") must be one of leeway.outcomes.referral_windows_days " + outcomes.referralWindowsDays());
+    }
+
     List<String> unknown = c.unreadKeys("leeway");
     if (!unknown.isEmpty()) {
       throw new ConfigError("Unknown configuration key(s) in " + source + ": " + String.join(", ", unknown)
           + " (check the spelling against conf/base.conf)");
     }
-    return new LeewayConfig(source, paths, spark, ingest, features, outcomes, effects);
+    return new LeewayConfig(source, paths, spark, ingest, features, outcomes, effects, train);
+  }
+
+  private static List<String> learners(TrackedConfig c, String path) {
+    List<String> v = List.copyOf(c.strings(path));
+    if (v.isEmpty() || !TrainSettings.LEARNERS.containsAll(v) || v.stream().distinct().count() != v.size()) {
+      throw new ConfigError("Configuration key " + path + " must be a non-empty list of distinct learners from "
+          + TrainSettings.LEARNERS + ", got " + v);
+    }
+    return v;
   }
 
   private static String nonBlank(TrackedConfig c, String path) {
@@ -196,6 +239,15 @@ public record LeewayConfig(
     int v = c.integer(path);
     if (v < min) {
       throw new ConfigError("Configuration key " + path + " must be at least " + min + ", got " + v);
+    }
+    return v;
+  }
+
+  /** A share in (0, 1]. */
+  private static double fraction(TrackedConfig c, String path) {
+    double v = c.number(path);
+    if (!(v > 0 && v <= 1)) {
+      throw new ConfigError("Configuration key " + path + " must lie in (0, 1], got " + v);
     }
     return v;
   }

@@ -18,6 +18,10 @@ class NightlyEndToEndTest {
   @TempDir
   Path tmp;
 
+  // Every stage runs; smaller models keep the suite fast (the models' quality is tested elsewhere).
+  private static final String FAST_EFFECTS = "leeway.effects.placebo=false";
+  private static final String FAST_TRAIN = "leeway.train.gbt.max_iter=5";
+
   @Test
   void nightlyOnDirtyGeneratedDataQuarantinesEveryKindOfDirtAndReconciles() {
     Path in = tmp.resolve("in");
@@ -25,7 +29,7 @@ class NightlyEndToEndTest {
         in.toString());
     assertEquals(0, gen.exitCode(), gen.context());
     Cli.Run run = Cli.run("nightly", "--run-date", "2026-11-01", "--input-root", in.toString(), "--output-root",
-        tmp.resolve("out").toString());
+        tmp.resolve("out").toString(), "--set", FAST_EFFECTS, "--set", FAST_TRAIN);
     assertEquals(0, run.exitCode(), run.context());
     JsonNode status = new Outputs(tmp.resolve("out"), "2026-11-01").status();
     assertEquals("SUCCEEDED", status.get("outcome").asText(), status.toString());
@@ -60,7 +64,7 @@ class NightlyEndToEndTest {
     Path in = tmp.resolve("clean");
     assertEquals(0, Cli.run("generate", "--customers", "4000", "--seed", "8", "--out", in.toString()).exitCode());
     Cli.Run run = Cli.run("nightly", "--run-date", "2026-11-01", "--input-root", in.toString(), "--output-root",
-        tmp.resolve("out").toString());
+        tmp.resolve("out").toString(), "--set", FAST_EFFECTS, "--set", FAST_TRAIN);
     assertEquals(0, run.exitCode(), run.context());
     JsonNode status = new Outputs(tmp.resolve("out"), "2026-11-01").status();
     JsonNode outcomes = status.at("/stages/1");
@@ -88,7 +92,7 @@ class NightlyEndToEndTest {
 
   @Test
   void everyCommandHasHelpAndBadUsageExitsWithTwo() {
-    for (String cmd : List.of("generate", "ingest", "outcomes", "effects", "nightly")) {
+    for (String cmd : List.of("generate", "ingest", "outcomes", "effects", "train", "benchmark-uplift", "nightly")) {
       Cli.Run help = Cli.run(cmd, "--help");
       assertEquals(0, help.exitCode(), cmd + " --help");
       assertTrue(help.out().contains("Usage: leeway " + cmd), help.context());

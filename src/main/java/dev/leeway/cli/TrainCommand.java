@@ -1,0 +1,20 @@
+package dev.leeway.cli;
+
+import dev.leeway.run.Stage;
+import dev.leeway.uplift.TrainJob;
+import java.util.List;
+import picocli.CommandLine.Command;
+
+/** {@code leeway train}: trains, evaluates and versions the uplift model. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = "Trains the uplift learners (T-, S- and DR-learner on gradient-boosted trees) on matured requests, "
+        + "evaluates them and two baselines on held-out data (time split and random split: Qini, AUUC, "
+        + "uplift@10/20/30%%, per policy), writes <output_root>/runs/<run-date>/train and saves the champion as "
+        + "model version <run-date> under <output_root>/models, promoting it unless it is worse than the current "
+        + "model. Always trains; `nightly` trains only every leeway.train.cadence_days days.")
+final class TrainCommand extends StageCommand {
+  @Override
+  List<Stage> stages() {
+    return List.of(new TrainJob(true));
+  }
+}

@@ -1,0 +1,170 @@
+package dev.leeway.uplift;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.leeway.causal.ModelFeatures;
+import dev.leeway.io.Files;
+import dev.leeway.io.InputError;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * Versioned uplift models under {@code <output_root>/models}: one folder per version (the run date that trained
+ * it) holding {@code metadata.json}, the fitted feature encoding and each outcome's learner, and a {@code CURRENT}
+ * file naming the version scoring uses. A version folder appears whole (written aside, then renamed) and
+ * {@code CURRENT} switches by an atomic rename, so a reader sees the old model or the new one, never a mix.
+ */
+public final class ModelRegistry {
+  public static final String CURRENT = "CURRENT";
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final Path root;
+  private final Configuration conf;
+
+  public ModelRegistry(String outputRoot, Configuration conf) {
+    this.root = new Path(outputRoot, "models");
+    this.conf = conf;
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  public Path dir(String version) {
+    return new Path(root, version);
+  }
+
+  private FileSystem fs() throws IOException {
+    return Files.of(root, conf);
+  }
+
+  /** The version scoring uses, if any. */
+  public Optional<String> current() throws IOException {
+    Path p = new Path(root, CURRENT);
+    if (!fs().exists(p)) {
+      return Optional.empty();
+    }
+    try (InputStream in = fs().open(p)) {
+      String v = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+      return v.isEmpty() ? Optional.empty() : Optional.of(v);
+    }
+  }
+
+  public Map<String, Object> metadata(String version) throws IOException {
+    Path p = new Path(dir(version), "metadata.json");
+    if (!fs().exists(p)) {
+      throw new IllegalStateException("Model " + version + " has no metadata at " + p);
+    }
+    try (InputStream in = fs().open(p)) {
+      return JSON.readValue(in, new TypeReference<LinkedHashMap<String, Object>>() {});
+    }
+  }
+
+  /** Writes a version whole: aside first, then renamed over any earlier folder of the same version. */
+  public void save(String version, PipelineModel encoding, Map<String, UpliftLearner.Fitted> models,
+      Map<String, Object> metadata) throws IOException {
+    FileSystem fs = fs();
+    Path staging = new Path(new Path(root, "_staging"), version + "-" + UUID.randomUUID());
+    try {
+      encoding.write().overwrite().save(new Path(staging, "encoding").toString());
+      for (Map.Entry<String, UpliftLearner.Fitted> e : models.entrySet()) {
+        e.getValue().save(new Path(staging, e.getKey()).toString());
+      }
+      try (OutputStream out = fs.create(new Path(staging, "metadata.json"), true)) {
+        out.write(JSON.writeValueAsBytes(metadata));
+      }
+      Path target = dir(version);
+      Path old = new Path(new Path(root, "_staging"), version + "-replaced-" + UUID.randomUUID());
+      if (fs.exists(target) && !fs.rename(target, old)) {
+        throw new IOException("Could not move aside " + target);
+      }
+      if (!fs.rename(staging, target)) {
+        throw new IOException("Could not rename " + staging + " to " + target);
+      }
+      fs.delete(old, true);
+    } finally {
+      fs.delete(staging, true);
+    }
+  }
+
+  /** Makes {@code version} the one scoring uses (an atomic rename of a small file). */
+  public void promote(String version) throws IOException {
+    FileSystem fs = fs();
+    Path tmp = new Path(root, "." + CURRENT + "." + UUID.randomUUID() + ".tmp");
+    try (OutputStream out = fs.create(tmp, true)) {
+      out.write((version + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+    Path current = new Path(root, CURRENT);
+    if (fs.exists(current)) {
+      fs.delete(current, false);
+    }
+    if (!fs.rename(tmp, current)) {
+      throw new IOException("Could not rename " + tmp + " to " + current);
+    }
+  }
+
+  /** A loaded model: its metadata, encoding and per-outcome learners. */
+  public record Loaded(String version, Map<String, Object> metadata, ModelFeatures features, PipelineModel encoding,
+      Map<String, UpliftLearner.Fitted> models) {
+    /** Adds {@code outputCol}: the predicted effect of a grant on {@code outcome} for each row. */
+    public Dataset<Row> predict(Dataset<Row> rows, String outcome, String outputCol) {
+      UpliftLearner.Fitted m = models.get(outcome);
+      if (m == null) {
+        throw new IllegalArgumentException("Model " + version + " has no model for outcome " + outcome + "; it has "
+            + models.keySet());
+      }
+      Dataset<Row> vectors = ModelFeatures.transform(encoding, features.prepare(rows));
+      return m.predict(vectors, outputCol).drop(ModelFeatures.VECTOR);
+    }
+  }
+
+  /**
+   * Loads {@code version} to score {@code dataColumns}; fails with a message naming the missing feature columns
+   * when the data does not carry every feature the model was trained with.
+   */
+  @SuppressWarnings("unchecked")
+  public Loaded load(String version, List<String> dataColumns) throws IOException {
+    Map<String, Object> meta = metadata(version);
+    Map<String, Object> features = (Map<String, Object>) meta.get("features");
+    List<String> numeric = (List<String>) features.get("numeric");
+    List<String> categorical = (List<String>) features.get("categorical");
+    List<String> missing = new ArrayList<>();
+    for (String c : numeric) {
+      if (!dataColumns.contains(c)) {
+        missing.add(c);
+      }
+    }
+    for (String c : categorical) {
+      if (!dataColumns.contains(c)) {
+        missing.add(c);
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new InputError("Model " + version + " was trained on features the data does not have: "
+          + missing + ". Retrain with `leeway train`, or restore the feature configuration the model was trained "
+          + "with (leeway.features.*)");
+    }
+    String learner = (String) meta.get("learner");
+    Map<String, UpliftLearner.Fitted> models = new LinkedHashMap<>();
+    for (String outcome : ((Map<String, Object>) meta.get("outcomes")).keySet()) {
+      models.put(outcome, UpliftLearner.Fitted.load(learner, new Path(dir(version), outcome).toString()));
+    }
+    return new Loaded(version, meta, new ModelFeatures(numeric, categorical),
+        PipelineModel.load(new Path(dir(version), "encoding").toString()), models);
+  }
+}

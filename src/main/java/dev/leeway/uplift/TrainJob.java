@@ -1,0 +1,277 @@
+package dev.leeway.uplift;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.leeway.config.LeewayConfig.TrainSettings;
+import dev.leeway.contract.Cols;
+import dev.leeway.io.Files;
+import dev.leeway.io.InputError;
+import dev.leeway.outcomes.OutcomesJob;
+import dev.leeway.run.Stage;
+import dev.leeway.run.StageContext;
+import dev.leeway.run.StageResult;
+import dev.leeway.run.Version;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The train stage: trains and evaluates the uplift learners on the run date's requests table, writes the held-out
+ * metrics and curves under runs/&lt;date&gt;/train, saves the champion as model version &lt;date&gt; and makes
+ * it current unless it is worse than the current model on the same held-out rows by more than the tolerance. In a
+ * nightly run it trains only when the current model is at least {@code train.cadence_days} old.
+ */
+public final class TrainJob implements Stage {
+  public static final String NAME = "train";
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final boolean always;
+
+  /** @param always train whatever the cadence ({@code leeway train}); false follows the cadence (nightly) */
+  public TrainJob(boolean always) {
+    this.always = always;
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public StageResult run(StageContext ctx) throws Exception {
+    SparkSession spark = ctx.spark();
+    TrainSettings settings = ctx.config().train();
+    ModelRegistry registry = new ModelRegistry(ctx.config().paths().outputRoot(),
+        spark.sparkContext().hadoopConfiguration());
+    String version = ctx.runDate().toString();
+    Optional<String> current = registry.current();
+    if (!always && current.isPresent() && !current.get().equals(version)) {
+      LocalDate trained = LocalDate.parse(String.valueOf(registry.metadata(current.get()).get("run_date")));
+      long age = ChronoUnit.DAYS.between(trained, ctx.runDate());
+      if (age >= 0 && age < settings.cadenceDays()) {
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("skipped", "model " + current.get() + " is " + age + " day(s) old; retraining every "
+            + settings.cadenceDays() + " days (leeway.train.cadence_days)");
+        metrics.put("current_model", current.get());
+        return new StageResult(NAME, Map.of(), List.of(), List.of(), metrics);
+      }
+    }
+
+    Path requestsPath = OutcomesJob.requestsPath(ctx.layout().stageDir(OutcomesJob.NAME));
+    FileSystem fs = Files.of(requestsPath, spark.sparkContext().hadoopConfiguration());
+    if (!fs.exists(requestsPath)) {
+      throw new InputError("Cannot train: " + requestsPath + " does not exist; run `leeway outcomes` (or `leeway "
+          + "nightly`) for this run date first");
+    }
+    Dataset<Row> requests = spark.read().parquet(requestsPath.toString());
+    Dataset<Row> truth = null;
+    if (!settings.truthPath().isBlank()) {
+      Path truthPath = new Path(settings.truthPath(), "truth/requests");
+      if (!fs.exists(truthPath)) {
+        throw new InputError("leeway.train.truth_path: no ground truth at " + truthPath);
+      }
+      truth = spark.read().parquet(truthPath.toString());
+    }
+
+    Path staging = ctx.layout().newStagingDir(NAME);
+    Path work = new Path(staging, "_work");
+    AtomicInteger step = new AtomicInteger();
+    try {
+      UpliftTraining training = new UpliftTraining(ctx.config());
+      UpliftTraining.Result r;
+      try {
+        r = training.train(requests, truth, d -> {
+          String p = new Path(work, "step-" + step.incrementAndGet()).toString();
+          d.write().mode(SaveMode.ErrorIfExists).parquet(p);
+          return spark.read().parquet(p);
+        });
+      } catch (UpliftTraining.NotEnoughData e) {
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("skipped", e.getMessage());
+        current.ifPresent(v -> metrics.put("current_model", v));
+        return new StageResult(NAME, Map.of(), List.of(), List.of("no model trained: " + e.getMessage()), metrics);
+      }
+      List<Row> metricRows = r.metrics().orderBy("split", "outcome", "policy", "ranking").collectAsList();
+      String primary = UpliftTraining.outcomes(settings).get(0).name();
+      Map<String, Object> promotion = decide(registry, current, version, r, metricRows, primary, requests.columns(),
+          settings.promotionTolerance());
+
+      Map<String, Object> meta = new LinkedHashMap<>();
+      meta.put("version", version);
+      meta.put("run_date", version);
+      meta.put("created_at", Instant.now().toString());
+      meta.put("code_version", Version.get());
+      meta.put("learner", r.champion());
+      meta.put("seed", settings.seed());
+      Map<String, Object> outcomes = new LinkedHashMap<>();
+      for (UpliftTraining.OutcomeSpec o : UpliftTraining.outcomes(settings)) {
+        outcomes.put(o.name(), Map.of("column", o.column()));
+      }
+      meta.put("outcomes", outcomes);
+      meta.put("primary_outcome", primary);
+      meta.put("features", Map.of("numeric", training.features().numeric(), "categorical",
+          training.features().categorical()));
+      meta.put("gbt", Map.of("max_iter", settings.gbtMaxIter(), "max_depth", settings.gbtMaxDepth(), "step_size",
+          settings.gbtStepSize(), "min_instances_per_node", settings.gbtMinInstancesPerNode(), "subsampling_rate",
+          settings.gbtSubsamplingRate()));
+      meta.put("data", r.facts());
+      meta.put("metrics", championMetrics(metricRows, r.champion()));
+      meta.put("promotion", promotion);
+      meta.put("previous_version", promotion.get("compared_with"));
+      registry.save(version, r.encoding(), r.models(), meta);
+
+      write(r.metrics(), staging, "metrics");
+      write(r.curves(), staging, "curves");
+      Map<String, Object> summary = new LinkedHashMap<>();
+      summary.put("run_date", version);
+      summary.put("model_version", version);
+      summary.put("champion", r.champion());
+      summary.put("promotion", promotion);
+      summary.put("data", r.facts());
+      summary.put("metrics", table(metricRows));
+      ctx.layout().writeAtomically(new Path(staging, "summary.json"), JSON.writeValueAsString(summary));
+      fs.delete(work, true);
+      ctx.layout().publish(staging, NAME);
+      if (Boolean.TRUE.equals(promotion.get("promoted"))) {
+        registry.promote(version);
+      }
+
+      Map<String, Object> metrics = new LinkedHashMap<>();
+      metrics.put("champion", r.champion());
+      metrics.put("model_version", version);
+      metrics.put("promoted", promotion.get("promoted"));
+      metrics.put("promotion", promotion.get("reason"));
+      Map<String, Object> champ = championMetrics(metricRows, r.champion());
+      metrics.put("held_out_" + primary, champ.get(UpliftTraining.TIME_SPLIT + "/" + primary));
+      List<String> warnings = new ArrayList<>();
+      if (!Boolean.TRUE.equals(promotion.get("promoted"))) {
+        warnings.add("model " + version + " was not promoted: " + promotion.get("reason"));
+      }
+      return new StageResult(NAME, Map.of(), List.of(ctx.layout().stageDir(NAME).toString(),
+          registry.dir(version).toString()), warnings, metrics);
+    } finally {
+      ctx.layout().discard(staging);
+    }
+  }
+
+  private static void write(Dataset<Row> d, Path staging, String name) {
+    d.coalesce(1).write().mode(SaveMode.ErrorIfExists).parquet(new Path(staging, name).toString());
+  }
+
+  private static Double metric(List<Row> rows, String split, String outcome, String policy, String ranking,
+      String field) {
+    for (Row r : rows) {
+      if (r.getAs("split").equals(split) && r.getAs("outcome").equals(outcome) && r.getAs("policy").equals(policy)
+          && r.getAs("ranking").equals(ranking)) {
+        Object v = r.getAs(field);
+        return v == null ? null : ((Number) v).doubleValue();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Promotes the new champion unless the current model (or, when re-training the current version, the one before
+   * it) ranks the same held-out rows better by more than the tolerance.
+   */
+  private static Map<String, Object> decide(ModelRegistry registry, Optional<String> current, String version,
+      UpliftTraining.Result r, List<Row> rows, String primary, String[] dataColumns, double tolerance)
+      throws java.io.IOException {
+    Map<String, Object> out = new LinkedHashMap<>();
+    Double newQini = metric(rows, UpliftTraining.TIME_SPLIT, primary, UpliftTraining.ALL, r.champion(), "qini");
+    out.put("metric", "qini, time split, " + primary + ", all policies");
+    out.put("new_qini", newQini);
+    out.put("tolerance", tolerance);
+    String baseline = current.orElse(null);
+    if (version.equals(baseline)) {
+      Object previous = registry.metadata(version).get("previous_version");
+      baseline = previous == null ? null : previous.toString();
+    }
+    if (baseline == null) {
+      out.put("promoted", true);
+      out.put("reason", "no current model");
+      return out;
+    }
+    out.put("compared_with", baseline);
+    ModelRegistry.Loaded old;
+    try {
+      old = registry.load(baseline, List.of(dataColumns));
+    } catch (InputError e) {
+      out.put("promoted", true);
+      out.put("reason", "the current model cannot score this data: " + e.getMessage());
+      return out;
+    }
+    Dataset<Row> scored = old.predict(r.primaryTimeTest(), primary, UpliftMetrics.SCORE)
+        .select(col(Cols.CUSTOMER_ID), col(Cols.EXCEPTION_ID), col(UpliftMetrics.SCORE),
+            col(UpliftLearner.T).as(UpliftMetrics.T), col(UpliftLearner.Y).as(UpliftMetrics.Y), col(UpliftMetrics.W))
+        .withColumn("policy", lit(UpliftTraining.ALL));
+    Row m = UpliftMetrics.evaluate(scored, List.of("policy"), List.of(Cols.CUSTOMER_ID, Cols.EXCEPTION_ID))
+        .metrics().first();
+    Double oldQini = m.getAs("qini");
+    out.put("current_qini", oldQini);
+    if (oldQini == null) {
+      out.put("promoted", newQini != null);
+      out.put("reason", "the current model's Qini is undefined on these rows (no responders to rank)");
+      return out;
+    }
+    boolean promoted = newQini != null && newQini >= oldQini - tolerance;
+    out.put("promoted", promoted);
+    out.put("reason", promoted
+        ? String.format("held-out Qini %.4f is not worse than model %s's %.4f by more than %.4f", newQini, baseline,
+            oldQini, tolerance)
+        : String.format("held-out Qini %s is worse than model %s's %.4f by more than %.4f; keeping %s", newQini,
+            baseline, oldQini, tolerance, baseline));
+    return out;
+  }
+
+  /** The champion's all-policy metrics per split and outcome, keyed "split/outcome". */
+  private static Map<String, Object> championMetrics(List<Row> rows, String champion) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (Row r : rows) {
+      if (r.getAs("ranking").equals(champion) && r.getAs("policy").equals(UpliftTraining.ALL)) {
+        out.put(r.getAs("split") + "/" + r.getAs("outcome"), values(r));
+      }
+    }
+    return out;
+  }
+
+  private static Map<String, Object> values(Row r) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    for (String f : List.of("n", "treated", "qini", "auuc", "uplift_at_10", "uplift_at_20", "uplift_at_30",
+        "qini_fraction_of_oracle")) {
+      v.put(f, r.getAs(f));
+    }
+    return v;
+  }
+
+  /** Every metric row, nested split -> outcome -> policy -> ranking, for the report. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> table(List<Row> rows) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (Row r : rows) {
+      Map<String, Object> bySplit = (Map<String, Object>) out.computeIfAbsent(r.getAs("split"),
+          k -> new LinkedHashMap<>());
+      Map<String, Object> byOutcome = (Map<String, Object>) bySplit.computeIfAbsent(r.getAs("outcome"),
+          k -> new LinkedHashMap<>());
+      Map<String, Object> byPolicy = (Map<String, Object>) byOutcome.computeIfAbsent(r.getAs("policy"),
+          k -> new LinkedHashMap<>());
+      byPolicy.put(r.getAs("ranking"), values(r));
+    }
+    return out;
+  }
+}

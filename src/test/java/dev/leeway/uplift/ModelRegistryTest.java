@@ -1,0 +1,97 @@
+package dev.leeway.uplift;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.leeway.causal.ModelFeatures;
+import dev.leeway.config.LeewayConfig.TrainSettings;
+import dev.leeway.io.InputError;
+import dev.leeway.support.TestSpark;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Saved models come back whole, CURRENT switches on promotion, and a feature mismatch fails with a clear message. */
+class ModelRegistryTest {
+  @TempDir
+  Path tmp;
+
+  private static final TrainSettings SETTINGS = new TrainSettings(90, 365, List.of("t_learner"), 0.2, 7, 7, 0.02,
+      30, 5, 2, 0.3, 1, 1.0, "");
+
+  private static Dataset<Row> rows() {
+    StructType s = new StructType().add("customer_id", DataTypes.StringType).add("tenure", DataTypes.DoubleType)
+        .add("policy", DataTypes.StringType).add(UpliftLearner.T, DataTypes.DoubleType)
+        .add(UpliftLearner.Y, DataTypes.DoubleType);
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 80; i++) {
+      double tenure = i % 10;
+      double t = i % 2;
+      // Granting helps long-tenured customers only.
+      double y = t == 1 && tenure >= 5 ? 1.0 : 0.0;
+      rows.add(RowFactory.create("C" + i, tenure, i % 3 == 0 ? "P1" : "P2", t, y));
+    }
+    return TestSpark.session().createDataFrame(rows, s);
+  }
+
+  @Test
+  void savedModelsLoadWholeAndPromotionSwitchesCurrent() throws Exception {
+    ModelFeatures features = new ModelFeatures(List.of("tenure"), List.of("policy"));
+    Dataset<Row> prepared = features.prepare(rows());
+    PipelineModel encoding = features.fit(prepared);
+    UpliftLearner.Fitted fitted = new UpliftLearner("t_learner", SETTINGS, null)
+        .fit(ModelFeatures.transform(encoding, prepared));
+    ModelRegistry registry = new ModelRegistry(tmp.toString(), TestSpark.session().sparkContext()
+        .hadoopConfiguration());
+    Map<String, Object> meta = new LinkedHashMap<>();
+    meta.put("run_date", "2026-11-01");
+    meta.put("learner", "t_learner");
+    meta.put("outcomes", Map.of("retention_90d", Map.of()));
+    meta.put("features", Map.of("numeric", List.of("tenure"), "categorical", List.of("policy")));
+    assertEquals(Optional.empty(), registry.current(), "no model yet");
+    registry.save("2026-11-01", encoding, Map.of("retention_90d", fitted), meta);
+    assertEquals(Optional.empty(), registry.current(), "saving does not promote");
+    registry.promote("2026-11-01");
+    assertEquals(Optional.of("2026-11-01"), registry.current());
+
+    ModelRegistry.Loaded loaded = registry.load("2026-11-01", List.of(rows().columns()));
+    List<Row> scored = loaded.predict(rows(), "retention_90d", "uplift").orderBy("customer_id")
+        .select("tenure", "uplift").collectAsList();
+    for (Row r : scored) {
+      double expected = r.getDouble(0) >= 5 ? 1.0 : 0.0;
+      assertEquals(expected, r.getDouble(1), 0.35, "the reloaded T-learner's uplift at tenure " + r.getDouble(0));
+    }
+    // Re-saving a version replaces it whole.
+    registry.save("2026-11-01", encoding, Map.of("retention_90d", fitted), meta);
+    assertEquals("t_learner", registry.metadata("2026-11-01").get("learner"));
+  }
+
+  @Test
+  void loadingAModelWhoseFeaturesTheDataLacksFailsNamingThem() throws Exception {
+    ModelFeatures features = new ModelFeatures(List.of("tenure"), List.of("policy"));
+    Dataset<Row> prepared = features.prepare(rows());
+    PipelineModel encoding = features.fit(prepared);
+    ModelRegistry registry = new ModelRegistry(tmp.toString(), TestSpark.session().sparkContext()
+        .hadoopConfiguration());
+    Map<String, Object> meta = new LinkedHashMap<>();
+    meta.put("learner", "t_learner");
+    meta.put("outcomes", Map.of("retention_90d", Map.of()));
+    meta.put("features", Map.of("numeric", List.of("tenure"), "categorical", List.of("policy")));
+    registry.save("v1", encoding, Map.of("retention_90d", new UpliftLearner("t_learner", SETTINGS, null)
+        .fit(ModelFeatures.transform(encoding, prepared))), meta);
+    InputError e = assertThrows(InputError.class, () -> registry.load("v1", List.of("customer_id", "policy")));
+    assertTrue(e.getMessage().contains("[tenure]") && e.getMessage().contains("v1"), e.getMessage());
+  }
+}

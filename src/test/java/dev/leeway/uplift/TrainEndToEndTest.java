@@ -1,0 +1,98 @@
+package dev.leeway.uplift;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.leeway.support.Cli;
+import dev.leeway.support.TestSpark;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real command line trains, evaluates and versions the uplift model: metrics and curves for every learner and
+ * baseline on both splits, the same metrics from the same data and seed, a promoted first model with its metadata,
+ * and nightly's cadence skipping a retrain of a fresh model.
+ */
+class TrainEndToEndTest {
+  @TempDir
+  Path tmp;
+
+  private static final String[] SMALL = {"--set", "leeway.train.gbt.max_iter=8", "--set", "leeway.effects.folds=3",
+      "--set", "leeway.effects.placebo=false", "--set", "leeway.effects.bootstrap_replicates=20"};
+
+  private Cli.Run run(String... args) {
+    String[] all = new String[args.length + SMALL.length];
+    System.arraycopy(args, 0, all, 0, args.length);
+    System.arraycopy(SMALL, 0, all, args.length, SMALL.length);
+    return Cli.run(all);
+  }
+
+  private static List<Row> metrics(Path out, String date) {
+    return TestSpark.session().read().parquet(out.resolve("runs/" + date + "/train/metrics").toString())
+        .orderBy("split", "outcome", "policy", "ranking").collectAsList();
+  }
+
+  @Test
+  void trainsEvaluatesVersionsAndRetrainsOnlyOnItsCadence() throws Exception {
+    Path in = tmp.resolve("in");
+    Path out = tmp.resolve("out");
+    assertEquals(0, Cli.run("generate", "--customers", "15000", "--seed", "8", "--out", in.toString()).exitCode());
+    String[] common = {"--input-root", in.toString(), "--output-root", out.toString(), "--set",
+        "leeway.train.truth_path=" + in};
+    Cli.Run nightly = run(concat(new String[] {"nightly", "--run-date", "2026-11-01"}, common));
+    assertEquals(0, nightly.exitCode(), nightly.context());
+
+    List<Row> first = metrics(out, "2026-11-01");
+    for (String split : List.of("time", "random")) {
+      for (String outcome : List.of("retention_90d", "referrals_365d")) {
+        for (String ranking : List.of("t_learner", "s_learner", "dr_learner", "response", "random", "oracle")) {
+          assertTrue(first.stream().anyMatch(r -> r.getAs("split").equals(split) && r.getAs("outcome").equals(outcome)
+              && r.getAs("policy").equals("ALL") && r.getAs("ranking").equals(ranking)
+              && r.getAs("qini") != null && r.getAs("uplift_at_30") != null),
+              "metrics for " + split + "/" + outcome + "/" + ranking);
+        }
+      }
+    }
+    assertTrue(first.stream().anyMatch(r -> r.getAs("policy").equals("CHECK_HOLD_RELEASE")), "per-policy rows");
+    long curvePoints = TestSpark.session().read().parquet(out.resolve("runs/2026-11-01/train/curves").toString())
+        .filter("split = 'time' and outcome = 'retention_90d' and policy = 'ALL' and ranking = 't_learner'").count();
+    assertTrue(curvePoints > 50 && curvePoints <= 101, "about 100 curve points: " + curvePoints);
+
+    Path models = out.resolve("models");
+    assertEquals("2026-11-01", Files.readString(models.resolve("CURRENT")).trim(), "the first model is promoted");
+    JsonNode meta = new ObjectMapper().readTree(models.resolve("2026-11-01/metadata.json").toFile());
+    for (String field : List.of("version", "learner", "seed", "features", "outcomes", "data", "metrics",
+        "code_version", "promotion")) {
+      assertTrue(meta.has(field), "metadata has " + field + ": " + meta);
+    }
+    assertTrue(meta.at("/features/numeric").size() > 5, meta.toString());
+
+    // Same data and seed: the same metrics.
+    Cli.Run again = run(concat(new String[] {"train", "--run-date", "2026-11-01"}, common));
+    assertEquals(0, again.exitCode(), again.context());
+    assertEquals(first, metrics(out, "2026-11-01"), "training twice gives the same metrics");
+    assertEquals("2026-11-01", Files.readString(models.resolve("CURRENT")).trim());
+
+    // Two days later the model is fresh: nightly does not retrain.
+    Cli.Run later = run(concat(new String[] {"nightly", "--run-date", "2026-11-03"}, common));
+    assertEquals(0, later.exitCode(), later.context());
+    JsonNode status = new ObjectMapper().readTree(out.resolve("runs/2026-11-03/status.json").toFile());
+    JsonNode train = status.at("/stages/3");
+    assertEquals("train", train.get("stage").asText(), status.toString());
+    assertTrue(train.at("/metrics/skipped").asText().contains("day(s) old"), train.toString());
+    assertTrue(Files.notExists(models.resolve("2026-11-03")), "no new version");
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] out = new String[a.length + b.length];
+    System.arraycopy(a, 0, out, 0, a.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+}
