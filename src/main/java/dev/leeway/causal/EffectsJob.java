@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.leeway.contract.Cols;
 import dev.leeway.features.FeatureCols;
 import dev.leeway.io.Files;
-import dev.leeway.io.InputError;
+import dev.leeway.io.RunLayout;
 import dev.leeway.outcomes.OutcomeCols;
 import dev.leeway.outcomes.OutcomesJob;
 import dev.leeway.run.Stage;
@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
@@ -43,22 +42,13 @@ public final class EffectsJob implements Stage {
   @Override
   public StageResult run(StageContext ctx) throws Exception {
     SparkSession spark = ctx.spark();
-    Path requestsPath = OutcomesJob.requestsPath(ctx.layout().stageDir(OutcomesJob.NAME));
-    FileSystem fs = Files.of(requestsPath, spark.sparkContext().hadoopConfiguration());
-    if (!fs.exists(requestsPath)) {
-      throw new InputError("Cannot estimate effects: " + requestsPath + " does not exist; run `leeway outcomes` "
-          + "(or `leeway nightly`) for this run date first");
-    }
-    Dataset<Row> requests = spark.read().parquet(requestsPath.toString());
+    Dataset<Row> requests = OutcomesJob.readRequests(ctx, "estimate effects");
+    FileSystem fs = Files.of(ctx.layout().runDir(), spark.sparkContext().hadoopConfiguration());
     Path staging = ctx.layout().newStagingDir(NAME);
     Path work = new Path(staging, "_work");
-    AtomicInteger step = new AtomicInteger();
     try {
-      EffectsEstimator.Result r = new EffectsEstimator(ctx.config()).estimate(requests, d -> {
-        String p = new Path(work, "step-" + step.incrementAndGet()).toString();
-        d.write().mode(SaveMode.ErrorIfExists).parquet(p);
-        return spark.read().parquet(p);
-      });
+      EffectsEstimator.Result r = new EffectsEstimator(ctx.config()).estimate(requests,
+          RunLayout.materializer(spark, work));
       double threshold = ctx.config().effects().smdThreshold();
       write(EffectsTables.estimates(spark, r.estimates()), staging, "estimates");
       write(EffectsTables.balance(spark, r.balance(), threshold), staging, "balance");

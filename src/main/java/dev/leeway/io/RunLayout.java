@@ -5,9 +5,15 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * Where a run's outputs live: {@code <output_root>/runs/<run-date>/<stage>/}. Each stage writes into a private
@@ -53,6 +59,19 @@ public final class RunLayout {
     if (old != null) {
       fs.delete(old, true);
     }
+  }
+
+  /**
+   * Stores intermediate results under {@code workDir} (step-1, step-2, ...) and reads each back: it cuts long plans
+   * and lets several aggregations share one computation. The caller deletes {@code workDir}.
+   */
+  public static UnaryOperator<Dataset<Row>> materializer(SparkSession spark, Path workDir) {
+    AtomicInteger step = new AtomicInteger();
+    return d -> {
+      String p = new Path(workDir, "step-" + step.incrementAndGet()).toString();
+      d.write().mode(SaveMode.ErrorIfExists).parquet(p);
+      return spark.read().parquet(p);
+    };
   }
 
   /** Removes a staging folder left by a failed attempt. */

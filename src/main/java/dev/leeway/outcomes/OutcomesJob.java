@@ -11,6 +11,8 @@ import dev.leeway.contract.Cols;
 import dev.leeway.features.FeatureCols;
 import dev.leeway.features.PointInTimeFeatures;
 import dev.leeway.io.ConformedTables;
+import dev.leeway.io.Files;
+import dev.leeway.io.InputError;
 import dev.leeway.run.Stage;
 import dev.leeway.run.StageContext;
 import dev.leeway.run.StageResult;
@@ -42,6 +44,20 @@ public final class OutcomesJob implements Stage {
   /** Folder of the requests table within a published outcomes folder. */
   public static Path requestsPath(Path outcomesDir) {
     return new Path(outcomesDir, REQUESTS);
+  }
+
+  /**
+   * Reads the run date's published requests table for a later stage, or fails naming the command that makes it.
+   *
+   * @param purpose what the caller cannot do without it, e.g. "estimate effects"
+   */
+  public static Dataset<Row> readRequests(StageContext ctx, String purpose) throws java.io.IOException {
+    Path p = requestsPath(ctx.layout().stageDir(NAME));
+    if (!Files.of(p, ctx.spark().sparkContext().hadoopConfiguration()).exists(p)) {
+      throw new InputError("Cannot " + purpose + ": " + p + " does not exist; run `leeway outcomes` (or `leeway "
+          + "nightly`) for this run date first");
+    }
+    return ctx.spark().read().parquet(p.toString());
   }
 
   /** Builds the requests table from conformed tables (pure: no I/O beyond reading the given datasets). */

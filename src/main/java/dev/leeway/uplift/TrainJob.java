@@ -9,6 +9,7 @@ import dev.leeway.config.LeewayConfig.TrainSettings;
 import dev.leeway.contract.Cols;
 import dev.leeway.io.Files;
 import dev.leeway.io.InputError;
+import dev.leeway.io.RunLayout;
 import dev.leeway.outcomes.OutcomesJob;
 import dev.leeway.run.Stage;
 import dev.leeway.run.StageContext;
@@ -22,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
@@ -72,17 +72,12 @@ public final class TrainJob implements Stage {
       }
     }
 
-    Path requestsPath = OutcomesJob.requestsPath(ctx.layout().stageDir(OutcomesJob.NAME));
-    FileSystem fs = Files.of(requestsPath, spark.sparkContext().hadoopConfiguration());
-    if (!fs.exists(requestsPath)) {
-      throw new InputError("Cannot train: " + requestsPath + " does not exist; run `leeway outcomes` (or `leeway "
-          + "nightly`) for this run date first");
-    }
-    Dataset<Row> requests = spark.read().parquet(requestsPath.toString());
+    Dataset<Row> requests = OutcomesJob.readRequests(ctx, "train");
+    FileSystem fs = Files.of(ctx.layout().runDir(), spark.sparkContext().hadoopConfiguration());
     Dataset<Row> truth = null;
     if (!settings.truthPath().isBlank()) {
       Path truthPath = new Path(settings.truthPath(), "truth/requests");
-      if (!fs.exists(truthPath)) {
+      if (!Files.of(truthPath, spark.sparkContext().hadoopConfiguration()).exists(truthPath)) {
         throw new InputError("leeway.train.truth_path: no ground truth at " + truthPath);
       }
       truth = spark.read().parquet(truthPath.toString());
@@ -90,16 +85,11 @@ public final class TrainJob implements Stage {
 
     Path staging = ctx.layout().newStagingDir(NAME);
     Path work = new Path(staging, "_work");
-    AtomicInteger step = new AtomicInteger();
     try {
       UpliftTraining training = new UpliftTraining(ctx.config());
       UpliftTraining.Result r;
       try {
-        r = training.train(requests, truth, d -> {
-          String p = new Path(work, "step-" + step.incrementAndGet()).toString();
-          d.write().mode(SaveMode.ErrorIfExists).parquet(p);
-          return spark.read().parquet(p);
-        });
+        r = training.train(requests, truth, RunLayout.materializer(spark, work));
       } catch (UpliftTraining.NotEnoughData e) {
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("skipped", e.getMessage());

@@ -42,7 +42,7 @@ class TrainEndToEndTest {
   void trainsEvaluatesVersionsAndRetrainsOnlyOnItsCadence() throws Exception {
     Path in = tmp.resolve("in");
     Path out = tmp.resolve("out");
-    assertEquals(0, Cli.run("generate", "--customers", "15000", "--seed", "8", "--out", in.toString()).exitCode());
+    assertEquals(0, Cli.run("generate", "--customers", "8000", "--seed", "8", "--out", in.toString()).exitCode());
     String[] common = {"--input-root", in.toString(), "--output-root", out.toString(), "--set",
         "leeway.train.truth_path=" + in};
     Cli.Run nightly = run(concat(new String[] {"nightly", "--run-date", "2026-11-01"}, common));
