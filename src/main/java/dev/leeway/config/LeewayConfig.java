@@ -11,7 +11,7 @@ import java.util.Map;
 /** The whole validated configuration of a Leeway run, built once at start-up from conf/ files and flags. */
 public record LeewayConfig(
     String source, Paths paths, SparkSettings spark, IngestSettings ingest, FeatureSettings features,
-    OutcomeSettings outcomes, EffectSettings effects, TrainSettings train) {
+    OutcomeSettings outcomes, EffectSettings effects, TrainSettings train, ScoreSettings score) {
 
   /** Where inputs are read and outputs written. */
   public record Paths(String inputRoot, String outputRoot) {}
@@ -43,10 +43,6 @@ public record LeewayConfig(
       boolean excludeReferredByFlexedControls, boolean placebo, int roiHorizonDays, int roiReferralWindowDays,
       int bootstrapReplicates, int gbtMaxIter, int gbtMaxDepth) implements java.io.Serializable {}
 
-  /**
-   * Loads a configuration file (with its includes) and applies overrides given as dotted keys, for example
-   * {@code leeway.paths.input_root=/data/raw}. Fails with a message naming any missing, mistyped or unknown key.
-   */
   /** How uplift models are trained, evaluated and promoted (see conf/base.conf for each setting). */
   public record TrainSettings(
       int retentionHorizonDays, int referralWindowDays, List<String> learners, double testFraction, long seed,
@@ -57,6 +53,28 @@ public record LeewayConfig(
     public static final List<String> LEARNERS = List.of("t_learner", "s_learner", "dr_learner", "class_transformation");
   }
 
+  /**
+   * How customers are scored and recommendations are made (see conf/base.conf for each setting). Money limits of
+   * -1 mean "no limit"; per-policy and per-team limits fall back to the {@code default} entry.
+   */
+  public record ScoreSettings(
+      int validDays, double flexFloor, int costWindowDays, boolean riskFlagHardLine,
+      List<String> neverFlexiblePolicies, Map<String, Double> maxConcession, int sporadicMaxGrants,
+      int sporadicWindowDays, Map<String, Double> policyDailyBudget, Map<String, Double> teamDailyBudget,
+      int reasonCount, String unassignedTeam) implements java.io.Serializable {
+
+    /** The limit for {@code key}, or the {@code default} entry; negative means unlimited. */
+    public static double limit(Map<String, Double> limits, String key) {
+      return limits.getOrDefault(key, limits.getOrDefault(DEFAULT, -1.0));
+    }
+
+    public static final String DEFAULT = "default";
+  }
+
+  /**
+   * Loads a configuration file (with its includes) and applies overrides given as dotted keys, for example
+   * {@code leeway.paths.input_root=/data/raw}. Fails with a message naming any missing, mistyped or unknown key.
+   */
   public static LeewayConfig load(File file, Map<String, String> overrides) {
     if (!file.isFile()) {
       throw new ConfigError("Cannot load configuration: file not found: " + file
@@ -176,12 +194,50 @@ public record LeewayConfig(
           + ") must be one of leeway.outcomes.referral_windows_days " + outcomes.referralWindowsDays());
     }
 
+    ScoreSettings score = new ScoreSettings(
+        positive(c, "leeway.score.valid_days"),
+        nonNegative(c, "leeway.score.flex_floor"),
+        positive(c, "leeway.score.cost_window_days"),
+        c.bool("leeway.score.hard_lines.risk_flag"),
+        List.copyOf(c.strings("leeway.score.hard_lines.never_flexible_policies")),
+        limits(c, "leeway.score.hard_lines.max_concession"),
+        atLeast(c, "leeway.score.sporadic_cap.max_grants", 0),
+        positive(c, "leeway.score.sporadic_cap.window_days"),
+        limits(c, "leeway.score.budgets.policy_daily"),
+        limits(c, "leeway.score.budgets.team_daily"),
+        atLeast(c, "leeway.score.reasons.count", 0),
+        nonBlank(c, "leeway.score.unassigned_team"));
+
     List<String> unknown = c.unreadKeys("leeway");
     if (!unknown.isEmpty()) {
       throw new ConfigError("Unknown configuration key(s) in " + source + ": " + String.join(", ", unknown)
           + " (check the spelling against conf/base.conf)");
     }
-    return new LeewayConfig(source, paths, spark, ingest, features, outcomes, effects, train);
+    return new LeewayConfig(source, paths, spark, ingest, features, outcomes, effects, train, score);
+  }
+
+  /** Money limits by name (policy or team) with a {@code default}; each a number >= 0, or -1 for no limit. */
+  private static Map<String, Double> limits(TrackedConfig c, String path) {
+    Map<String, Double> out = new java.util.TreeMap<>();
+    for (Map.Entry<String, String> e : c.stringMap(path).entrySet()) {
+      double v;
+      try {
+        v = Double.parseDouble(e.getValue());
+      } catch (NumberFormatException ex) {
+        throw new ConfigError("Configuration key " + path + "." + e.getKey() + " must be a number, got '"
+            + e.getValue() + "'");
+      }
+      if (!(v >= 0 || v == -1)) {
+        throw new ConfigError("Configuration key " + path + "." + e.getKey() + " must be >= 0, or -1 for no limit, "
+            + "got " + v);
+      }
+      out.put(e.getKey(), v);
+    }
+    if (!out.containsKey(ScoreSettings.DEFAULT)) {
+      throw new ConfigError("Configuration key " + path + " must have a '" + ScoreSettings.DEFAULT
+          + "' entry (-1 for no limit)");
+    }
+    return Map.copyOf(out);
   }
 
   private static List<String> learners(TrackedConfig c, String path) {

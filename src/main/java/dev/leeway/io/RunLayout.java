@@ -1,8 +1,6 @@
 package dev.leeway.io;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -48,17 +46,7 @@ public final class RunLayout {
 
   /** Replaces the stage's published folder with the staging folder. */
   public void publish(Path staging, String stage) throws IOException {
-    FileSystem fs = fs();
-    Path target = stageDir(stage);
-    Path old = null;
-    if (fs.exists(target)) {
-      old = new Path(new Path(runDir, "_staging"), stage + "-replaced-" + UUID.randomUUID());
-      rename(fs, target, old);
-    }
-    rename(fs, staging, target);
-    if (old != null) {
-      fs.delete(old, true);
-    }
+    Files.moveIntoPlace(fs(), staging, stageDir(stage), new Path(runDir, "_staging"));
   }
 
   /**
@@ -90,26 +78,10 @@ public final class RunLayout {
 
   /** Writes a small text file atomically (temporary file, then rename). */
   public void writeAtomically(Path file, String text) throws IOException {
-    FileSystem fs = fs();
-    fs.mkdirs(file.getParent());
-    Path tmp = new Path(file.getParent(), "." + file.getName() + "." + UUID.randomUUID() + ".tmp");
-    try (OutputStream out = fs.create(tmp, true)) {
-      out.write(text.getBytes(StandardCharsets.UTF_8));
-    }
-    if (fs.exists(file)) {
-      fs.delete(file, false);
-    }
-    rename(fs, tmp, file);
+    Files.writeAtomically(fs(), file, text);
   }
 
   private FileSystem fs() throws IOException {
     return Files.of(runDir, hadoopConf);
-  }
-
-  private static void rename(FileSystem fs, Path from, Path to) throws IOException {
-    fs.mkdirs(to.getParent());
-    if (!fs.rename(from, to)) {
-      throw new IOException("Cannot publish: rename of " + from + " to " + to + " failed");
-    }
   }
 }

@@ -9,7 +9,6 @@ import dev.leeway.io.InputError;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,14 +54,7 @@ public final class ModelRegistry {
 
   /** The version scoring uses, if any. */
   public Optional<String> current() throws IOException {
-    Path p = new Path(root, CURRENT);
-    if (!fs().exists(p)) {
-      return Optional.empty();
-    }
-    try (InputStream in = fs().open(p)) {
-      String v = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
-      return v.isEmpty() ? Optional.empty() : Optional.of(v);
-    }
+    return Files.readSmall(fs(), new Path(root, CURRENT));
   }
 
   public Map<String, Object> metadata(String version) throws IOException {
@@ -88,15 +80,7 @@ public final class ModelRegistry {
       try (OutputStream out = fs.create(new Path(staging, "metadata.json"), true)) {
         out.write(JSON.writeValueAsBytes(metadata));
       }
-      Path target = dir(version);
-      Path old = new Path(new Path(root, "_staging"), version + "-replaced-" + UUID.randomUUID());
-      if (fs.exists(target) && !fs.rename(target, old)) {
-        throw new IOException("Could not move aside " + target);
-      }
-      if (!fs.rename(staging, target)) {
-        throw new IOException("Could not rename " + staging + " to " + target);
-      }
-      fs.delete(old, true);
+      Files.moveIntoPlace(fs, staging, dir(version), new Path(root, "_staging"));
     } finally {
       fs.delete(staging, true);
     }
@@ -104,18 +88,7 @@ public final class ModelRegistry {
 
   /** Makes {@code version} the one scoring uses (an atomic rename of a small file). */
   public void promote(String version) throws IOException {
-    FileSystem fs = fs();
-    Path tmp = new Path(root, "." + CURRENT + "." + UUID.randomUUID() + ".tmp");
-    try (OutputStream out = fs.create(tmp, true)) {
-      out.write((version + "\n").getBytes(StandardCharsets.UTF_8));
-    }
-    Path current = new Path(root, CURRENT);
-    if (fs.exists(current)) {
-      fs.delete(current, false);
-    }
-    if (!fs.rename(tmp, current)) {
-      throw new IOException("Could not rename " + tmp + " to " + current);
-    }
+    Files.writeAtomically(fs(), new Path(root, CURRENT), version + "\n");
   }
 
   /** A loaded model: its metadata, encoding and per-outcome learners. */

@@ -114,6 +114,8 @@ public final class TrainJob implements Stage {
       }
       meta.put("outcomes", outcomes);
       meta.put("primary_outcome", primary);
+      meta.put("retention_horizon_days", settings.retentionHorizonDays());
+      meta.put("referral_window_days", settings.referralWindowDays());
       meta.put("features", Map.of("numeric", training.features().numeric(), "categorical",
           training.features().categorical()));
       meta.put("gbt", Map.of("max_iter", settings.gbtMaxIter(), "max_depth", settings.gbtMaxDepth(), "step_size",

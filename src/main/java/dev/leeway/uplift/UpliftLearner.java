@@ -21,6 +21,8 @@ import org.apache.spark.ml.Predictor;
 import org.apache.spark.ml.classification.GBTClassificationModel;
 import org.apache.spark.ml.classification.GBTClassifier;
 import org.apache.spark.ml.feature.VectorAssembler;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.regression.GBTRegressionModel;
 import org.apache.spark.ml.regression.GBTRegressor;
 import org.apache.spark.ml.util.MLWritable;
@@ -90,6 +92,37 @@ public final class UpliftLearner {
       };
     }
 
+    /**
+     * The same prediction as {@link #predict} for one feature vector, without Spark: for scoring that has to
+     * evaluate many variants of a row (explanations). Serializable, so it can run inside tasks.
+     */
+    public VectorScorer local() {
+      return switch (learner) {
+        case "t_learner" -> {
+          GBTRegressionModel mu1 = (GBTRegressionModel) parts.get("mu1");
+          GBTRegressionModel mu0 = (GBTRegressionModel) parts.get("mu0");
+          yield v -> mu1.predict(v) - mu0.predict(v);
+        }
+        case "s_learner" -> {
+          GBTRegressionModel m = (GBTRegressionModel) parts.get("m");
+          yield v -> m.predict(append(v, 1.0)) - m.predict(append(v, 0.0));
+        }
+        case "dr_learner" -> ((GBTRegressionModel) parts.get("tau"))::predict;
+        case "class_transformation" -> {
+          GBTClassificationModel z = (GBTClassificationModel) parts.get("z");
+          yield v -> 2 * z.predictProbability(v).apply(1) - 1;
+        }
+        case RESPONSE -> ((GBTRegressionModel) parts.get("m"))::predict;
+        default -> throw new IllegalStateException("unknown learner " + learner);
+      };
+    }
+
+    private static Vector append(Vector v, double t) {
+      double[] a = java.util.Arrays.copyOf(v.toArray(), v.size() + 1);
+      a[v.size()] = t;
+      return Vectors.dense(a);
+    }
+
     /** Saves every component under {@code dir/<role>}. */
     public void save(String dir) throws java.io.IOException {
       for (Map.Entry<String, Model<?>> e : parts.entrySet()) {
@@ -107,6 +140,12 @@ public final class UpliftLearner {
       }
       return new Fitted(learner, parts);
     }
+  }
+
+  /** A fitted learner's prediction for one feature vector. */
+  @FunctionalInterface
+  public interface VectorScorer extends java.io.Serializable {
+    double score(Vector features);
   }
 
   static List<String> roles(String learner) {

@@ -1,0 +1,34 @@
+package dev.leeway.score;
+
+import java.util.List;
+
+/** Columns of the scores output (contract: docs/scores.md). */
+public final class ScoreCols {
+  private ScoreCols() {}
+
+  /** Version of the scores output contract; bumped when a column changes meaning or is removed. */
+  public static final int CONTRACT_VERSION = 1;
+
+  public static final String TEAM = "team";
+  public static final String CLV = "clv";
+  public static final String RISK_FLAG = "risk_flag";
+  public static final String PAST_GRANTS = "past_grants";
+  public static final String UPLIFT_RETENTION = "uplift_retention";
+  public static final String UPLIFT_REFERRALS = "uplift_referrals";
+  public static final String REFERRAL_VALUE = "referral_value";
+  public static final String EXPECTED_COST = "expected_cost";
+  public static final String EXPECTED_VALUE = "expected_value";
+  public static final String EXPECTED_NET_VALUE = "expected_net_value";
+  public static final String RECOMMENDATION = "recommendation";
+  public static final String MAX_CONCESSION = "max_concession";
+  public static final String REASON_CODES = "reason_codes";
+  public static final String REASONS = "reasons";
+  public static final String MODEL_VERSION = "model_version";
+  public static final String RUN_DATE = "run_date";
+  public static final String VALID_UNTIL = "valid_until";
+
+  /** The published columns, in order. */
+  public static final List<String> PUBLISHED = List.of("customer_id", "policy", RECOMMENDATION, MAX_CONCESSION,
+      EXPECTED_NET_VALUE, EXPECTED_VALUE, EXPECTED_COST, UPLIFT_RETENTION, UPLIFT_REFERRALS, CLV, REFERRAL_VALUE,
+      PAST_GRANTS, TEAM, REASON_CODES, REASONS, MODEL_VERSION, RUN_DATE, VALID_UNTIL);
+}

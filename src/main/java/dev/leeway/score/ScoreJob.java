@@ -1,0 +1,176 @@
+package dev.leeway.score;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.leeway.contract.Cols;
+import dev.leeway.io.ConformedTables;
+import dev.leeway.io.Files;
+import dev.leeway.io.RunLayout;
+import dev.leeway.outcomes.OutcomesJob;
+import dev.leeway.run.Stage;
+import dev.leeway.run.StageContext;
+import dev.leeway.run.StageResult;
+import dev.leeway.causal.ModelFeatures;
+import dev.leeway.run.Version;
+import dev.leeway.uplift.ModelRegistry;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The score stage: scores every active customer for every policy with the current model, publishes the scores
+ * (Parquet under {@code <output_root>/scores/run_date=<date>}, then the {@code LATEST} pointer) and writes a summary
+ * (counts per policy and recommendation, budget spent) to runs/&lt;date&gt;/score/summary.json.
+ */
+public final class ScoreJob implements Stage {
+  public static final String NAME = "score";
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public StageResult run(StageContext ctx) throws Exception {
+    SparkSession spark = ctx.spark();
+    String outputRoot = ctx.config().paths().outputRoot();
+    ModelRegistry registry = new ModelRegistry(outputRoot, spark.sparkContext().hadoopConfiguration());
+    Optional<String> current = registry.current();
+    if (current.isEmpty()) {
+      String why = "no current model under " + registry.root() + "; run `leeway train` first (nothing scored, "
+          + "the published scores are unchanged)";
+      return new StageResult(NAME, Map.of(), List.of(), List.of(why), Map.of("skipped", why));
+    }
+    ConformedTables t = ConformedTables.read(spark, ctx.layout());
+    Dataset<Row> requests = OutcomesJob.readRequests(ctx, "score customers");
+    Map<String, Object> meta = registry.metadata(current.get());
+    String retention = String.valueOf(meta.get("primary_outcome"));
+    String referrals = referralOutcome(meta, retention);
+    int referralWindow = meta.get("referral_window_days") instanceof Number n ? n.intValue()
+        : ctx.config().train().referralWindowDays();
+
+    ScoresPublisher publisher = new ScoresPublisher(outputRoot, spark.sparkContext().hadoopConfiguration());
+    Path staging = ctx.layout().newStagingDir(NAME);
+    Path scoresStaging = publisher.newStaging(ctx.runDate());
+    try {
+      Path work = new Path(staging, "_work");
+      // The features scoring computes (the configured point-in-time features and the policy) must be the model's.
+      ModelRegistry.Loaded model = registry.load(current.get(),
+          new ModelFeatures(ctx.config().features(), false).inputColumns());
+      Scoring.Result r = new Scoring(ctx.config()).score(t, requests, model, retention, referrals, referralWindow,
+          ctx.runDate(), RunLayout.materializer(spark, work));
+      // The folder name carries the run date (run_date=...), as Hive-style partitioned tables expect.
+      r.scores().drop(ScoreCols.RUN_DATE).write().mode(SaveMode.ErrorIfExists).parquet(scoresStaging.toString());
+      Dataset<Row> written = spark.read().parquet(scoresStaging.toString());
+
+      long rows = written.count();
+      long customers = ((Number) r.facts().get("customers_scored")).longValue();
+      @SuppressWarnings("unchecked")
+      List<String> policies = (List<String>) r.facts().get("policies");
+      if (rows != customers * policies.size()) {
+        throw new IllegalStateException("Scores are incomplete: " + rows + " rows written for " + customers
+            + " customers x " + policies.size() + " policies");
+      }
+      Map<String, Object> summary = new LinkedHashMap<>();
+      summary.put("run_date", ctx.runDate().toString());
+      summary.put("model_version", model.version());
+      summary.put("contract_version", ScoreCols.CONTRACT_VERSION);
+      summary.putAll(r.facts());
+      summary.put("rows", rows);
+      summary.put("by_policy", breakdown(written, Cols.POLICY));
+      summary.put("by_team", breakdown(written, ScoreCols.TEAM));
+      summary.put("reason_codes", reasonCodes(written));
+      Map<String, Long> totals = totals(written);
+      summary.put("recommendations", totals);
+
+      Map<String, Object> manifest = new LinkedHashMap<>();
+      manifest.put("contract_version", ScoreCols.CONTRACT_VERSION);
+      manifest.put("run_date", ctx.runDate().toString());
+      manifest.put("model_version", model.version());
+      manifest.put("rows", rows);
+      manifest.put("columns", List.of(written.columns()));
+      manifest.put("partitioned_by", ScoreCols.RUN_DATE);
+      manifest.put("code_version", Version.get());
+      manifest.put("created_at", Instant.now().toString());
+      Path published = publisher.publish(scoresStaging, ctx.runDate(), manifest);
+
+      ctx.layout().writeAtomically(new Path(staging, "summary.json"), JSON.writeValueAsString(summary));
+      Files.of(work, spark.sparkContext().hadoopConfiguration()).delete(work, true);
+      ctx.layout().publish(staging, NAME);
+      publisher.switchLatest(ctx.runDate());
+
+      Map<String, Object> metrics = new LinkedHashMap<>();
+      metrics.put("model_version", model.version());
+      metrics.put("customers_scored", customers);
+      metrics.put("policies", policies.size());
+      metrics.put("recommendations", totals);
+      return new StageResult(NAME, Map.of(),
+          List.of(published.toString(), ctx.layout().stageDir(NAME).toString()), List.of(), metrics);
+    } finally {
+      publisher.discard(scoresStaging);
+      ctx.layout().discard(staging);
+    }
+  }
+
+  /** The model's other outcome (converted referrals). */
+  private static String referralOutcome(Map<String, Object> meta, String retention) {
+    @SuppressWarnings("unchecked")
+    Map<String, Object> outcomes = (Map<String, Object>) meta.get("outcomes");
+    return outcomes.keySet().stream().filter(o -> !o.equals(retention)).findFirst()
+        .orElseThrow(() -> new IllegalStateException("The current model has no referral outcome: " + outcomes));
+  }
+
+  private static List<Map<String, Object>> breakdown(Dataset<Row> scores, String by) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    Dataset<Row> agg = scores.groupBy(col(by)).agg(
+        count(lit(1)).as("rows"),
+        sum(when(col(ScoreCols.RECOMMENDATION).equalTo(Recommender.FLEX), 1L).otherwise(0L)).as("flex"),
+        sum(when(col(ScoreCols.RECOMMENDATION).equalTo(Recommender.CONSIDER), 1L).otherwise(0L)).as("consider"),
+        sum(when(col(ScoreCols.RECOMMENDATION).equalTo(Recommender.HOLD_LINE), 1L).otherwise(0L)).as("hold_line"),
+        sum(when(col(ScoreCols.RECOMMENDATION).notEqual(Recommender.HOLD_LINE), col(ScoreCols.EXPECTED_COST))
+            .otherwise(0.0)).as("budget_committed"),
+        sum(when(col(ScoreCols.RECOMMENDATION).notEqual(Recommender.HOLD_LINE), col(ScoreCols.EXPECTED_NET_VALUE))
+            .otherwise(0.0)).as("expected_net_value_offered"))
+        .orderBy(col(by));
+    for (Row r : agg.collectAsList()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      for (String f : r.schema().fieldNames()) {
+        m.put(f, r.getAs(f));
+      }
+      out.add(m);
+    }
+    return out;
+  }
+
+  private static Map<String, Long> reasonCodes(Dataset<Row> scores) {
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (Row r : scores.select(org.apache.spark.sql.functions.explode(col(ScoreCols.REASON_CODES)).as("code"))
+        .groupBy("code").count().orderBy("code").collectAsList()) {
+      out.put(r.getString(0), r.getLong(1));
+    }
+    return out;
+  }
+
+  private static Map<String, Long> totals(Dataset<Row> scores) {
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (Row r : scores.groupBy(ScoreCols.RECOMMENDATION).count().orderBy(ScoreCols.RECOMMENDATION).collectAsList()) {
+      out.put(r.getString(0), r.getLong(1));
+    }
+    return out;
+  }
+}

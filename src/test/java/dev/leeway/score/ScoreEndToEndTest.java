@@ -1,0 +1,177 @@
+package dev.leeway.score;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max_by;
+import static org.apache.spark.sql.functions.sum;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.leeway.support.Cli;
+import dev.leeway.support.Outputs;
+import dev.leeway.support.TestSpark;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real command line: generate, run the nightly pipeline with tight guardrails, and check the published scores
+ * against the inputs: nobody over the sporadic cap or behind a hard line is offered an exception, budgets hold,
+ * the set is complete and carries no PII.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ScoreEndToEndTest {
+  private static final String DATE = "2026-11-01";
+  private static final int CAP = 1;
+  private static final int CAP_DAYS = 180;
+  private static final double POLICY_BUDGET = 400;
+  private static final double TEAM_BUDGET = 250;
+
+  private Path in;
+  private Path out;
+  private Cli.Run run;
+
+  @BeforeAll
+  void nightly(@TempDir Path tmp) {
+    in = tmp.resolve("in");
+    out = tmp.resolve("out");
+    assertEquals(0, Cli.run("generate", "--customers", "4000", "--seed", "8", "--out", in.toString()).exitCode());
+    run = Cli.run("nightly", "--run-date", DATE, "--input-root", in.toString(), "--output-root", out.toString(),
+        "--set", "leeway.effects.placebo=false", "--set", "leeway.train.gbt.max_iter=10",
+        "--set", "leeway.score.flex_floor=0",
+        "--set", "leeway.score.sporadic_cap.max_grants=" + CAP,
+        "--set", "leeway.score.sporadic_cap.window_days=" + CAP_DAYS,
+        "--set", "leeway.score.hard_lines.never_flexible_policies=[FEE_WAIVER]",
+        "--set", "leeway.score.budgets.policy_daily={ default = " + POLICY_BUDGET + " }",
+        "--set", "leeway.score.budgets.team_daily={ default = " + TEAM_BUDGET + " }");
+    assertEquals(0, run.exitCode(), run.context());
+  }
+
+  private Dataset<Row> scores() {
+    return TestSpark.session().read().parquet(out.resolve("scores/run_date=" + DATE).toString());
+  }
+
+  private static Dataset<Row> offered(Dataset<Row> scores) {
+    return scores.filter(col(ScoreCols.RECOMMENDATION).notEqual(Recommender.HOLD_LINE));
+  }
+
+  @Test
+  void theSetIsCompleteAndLatestPointsAtIt() throws Exception {
+    assertEquals(DATE, Files.readString(out.resolve("scores/LATEST")).trim());
+    JsonNode manifest = new ObjectMapper().readTree(out.resolve("scores/run_date=" + DATE + "/_manifest.json")
+        .toFile());
+    JsonNode summary = new ObjectMapper().readTree(new Outputs(out, DATE).runDir().resolve("score/summary.json")
+        .toFile());
+    long customers = summary.get("customers_scored").asLong();
+    int policies = summary.get("policies").size();
+    assertTrue(customers > 0 && policies >= 5, summary.toString());
+    assertEquals(summary.get("customers").asLong(), customers + summary.get("customers_churned").asLong()
+        + summary.get("customers_not_yet_signed_up").asLong(), "every customer is scored or accounted for");
+    assertEquals(customers * policies, manifest.get("rows").asLong());
+    Dataset<Row> s = scores();
+    assertEquals(customers * policies, s.count());
+    assertEquals(customers * policies, s.select("customer_id", "policy").distinct().count(), "one row per pair");
+    assertEquals(0, s.filter(col(ScoreCols.UPLIFT_RETENTION).isNull().or(col(ScoreCols.EXPECTED_NET_VALUE).isNull())
+        .and(col(ScoreCols.EXPECTED_COST).isNotNull())).count(), "every priced row has a value");
+    // Recommendations of each kind, and the guardrails this configuration sets actually bind.
+    List<String> kinds = s.select(ScoreCols.RECOMMENDATION).distinct().as(org.apache.spark.sql.Encoders.STRING())
+        .collectAsList();
+    assertTrue(kinds.contains(Recommender.FLEX) && kinds.contains(Recommender.HOLD_LINE), kinds.toString());
+    JsonNode codes = summary.get("reason_codes");
+    for (String c : List.of(Recommender.SPORADIC_CAP, Recommender.NEVER_FLEXIBLE_POLICY, Recommender.POLICY_BUDGET)) {
+      assertTrue(codes.has(c), c + " binds: " + codes);
+    }
+  }
+
+  @Test
+  void noCustomerOverTheSporadicCapOrBehindAHardLineIsOffered() {
+    Outputs o = new Outputs(out, DATE);
+    java.time.Instant windowStart = java.time.Instant.parse("2026-11-02T00:00:00Z").minusSeconds(CAP_DAYS * 86_400L);
+    Dataset<Row> grants = o.conformed("exceptions")
+        .filter(col("decision").equalTo("GRANTED").and(col("requested_at").geq(lit(java.sql.Timestamp.from(windowStart)))))
+        .groupBy(col("customer_id").as("gid")).agg(count(lit(1)).as("past"));
+    Dataset<Row> offers = offered(scores()).groupBy("customer_id").agg(count(lit(1)).as("offers"));
+    long over = offers.join(grants, col("customer_id").equalTo(col("gid")), "left")
+        .filter(col("offers").plus(org.apache.spark.sql.functions.coalesce(col("past"), lit(0L))).gt(CAP)).count();
+    assertEquals(0, over, "customers offered more exceptions than the sporadic cap allows");
+
+    Dataset<Row> risky = o.conformed("clv_snapshots").groupBy("customer_id")
+        .agg(max_by(col("risk_flag"), col("as_of_date")).as("risk"))
+        .filter(col("risk"));
+    assertTrue(risky.count() > 0, "the sample has risk-flagged customers");
+    assertEquals(0, offered(scores()).join(risky, "customer_id").count(), "a risk-flagged customer was offered");
+    assertEquals(0, offered(scores()).filter(col("policy").equalTo("FEE_WAIVER")).count(),
+        "a never-flexible policy was offered");
+  }
+
+  @Test
+  void budgetsAreNeverExceeded() {
+    for (String by : List.of("policy", ScoreCols.TEAM)) {
+      double limit = by.equals("policy") ? POLICY_BUDGET : TEAM_BUDGET;
+      Row max = offered(scores()).groupBy(by).agg(sum(ScoreCols.EXPECTED_COST).as("spent"))
+          .agg(org.apache.spark.sql.functions.max("spent")).first();
+      assertTrue(max.isNullAt(0) || max.getDouble(0) <= limit + 1e-9, by + " budget exceeded: " + max);
+    }
+  }
+
+  @Test
+  void reasonsComeFromTheModelInPlainWords() {
+    Dataset<Row> s = scores();
+    long withReasons = s.filter(org.apache.spark.sql.functions.size(col(ScoreCols.REASONS)).gt(0)).count();
+    assertTrue(withReasons > s.count() / 2, "most rows have reasons: " + withReasons + " of " + s.count());
+    Row r = s.filter(org.apache.spark.sql.functions.size(col(ScoreCols.REASONS)).gt(0)).orderBy("customer_id", "policy")
+        .first();
+    List<Row> reasons = r.getList(r.fieldIndex(ScoreCols.REASONS));
+    for (Row reason : reasons) {
+      String text = reason.getAs("text");
+      assertTrue(text.matches("[a-z].*") && !text.contains("__"), "plain words: " + text);
+      assertTrue(List.of("raises", "lowers").contains(reason.getAs("direction")), reason.toString());
+    }
+    // Largest effect first.
+    for (int i = 1; i < reasons.size(); i++) {
+      assertTrue(Math.abs((double) reasons.get(i - 1).getAs("effect")) >= Math.abs((double) reasons.get(i)
+          .getAs("effect")), reasons.toString());
+    }
+  }
+
+  @Test
+  void noPiiReachesScoresSummaryOrLog() throws Exception {
+    Dataset<Row> customers = TestSpark.session().read().option("header", true).csv(in.resolve("customers").toString());
+    List<String> pii = new ArrayList<>();
+    for (Row c : customers.select("full_name", "email", "phone").limit(200).collectAsList()) {
+      for (int i = 0; i < 3; i++) {
+        if (!c.isNullAt(i) && c.getString(i).length() > 5) {
+          pii.add(c.getString(i));
+        }
+      }
+    }
+    assertTrue(pii.size() > 100, "the sample has PII to look for");
+    Dataset<Row> s = scores();
+    for (String column : s.columns()) {
+      assertTrue(!List.of("full_name", "email", "phone", "note").contains(column), "PII column " + column);
+    }
+    String flat = String.join("\n", s.select(org.apache.spark.sql.functions.to_json(
+        org.apache.spark.sql.functions.struct(col("*")))).as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+    StringBuilder text = new StringBuilder(flat).append(run.out()).append(run.err());
+    try (Stream<Path> files = Files.walk(out)) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
+        text.append(Files.readString(f));
+      }
+    }
+    for (String p : pii) {
+      assertTrue(!text.toString().contains(p), "PII found in outputs: " + p);
+    }
+    assertTrue(run.out().contains("score"), run.out());
+  }
+}
