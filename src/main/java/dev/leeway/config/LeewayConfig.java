@@ -61,7 +61,8 @@ public record LeewayConfig(
       int validDays, double flexFloor, int costWindowDays, boolean riskFlagHardLine,
       List<String> neverFlexiblePolicies, Map<String, Double> maxConcession, int sporadicMaxGrants,
       int sporadicWindowDays, Map<String, Double> policyDailyBudget, Map<String, Double> teamDailyBudget,
-      int reasonCount, String unassignedTeam) implements java.io.Serializable {
+      int reasonCount, String unassignedTeam, boolean postgresEnabled, String postgresTable)
+      implements java.io.Serializable {
 
     /** The limit for {@code key}, or the {@code default} entry; negative means unlimited. */
     public static double limit(Map<String, Double> limits, String key) {
@@ -206,7 +207,9 @@ public record LeewayConfig(
         limits(c, "leeway.score.budgets.policy_daily"),
         limits(c, "leeway.score.budgets.team_daily"),
         atLeast(c, "leeway.score.reasons.count", 0),
-        nonBlank(c, "leeway.score.unassigned_team"));
+        nonBlank(c, "leeway.score.unassigned_team"),
+        c.bool("leeway.score.postgres.enabled"),
+        nonBlank(c, "leeway.score.postgres.table"));
 
     List<String> unknown = c.unreadKeys("leeway");
     if (!unknown.isEmpty()) {

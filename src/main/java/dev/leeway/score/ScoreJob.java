@@ -8,6 +8,7 @@ import static org.apache.spark.sql.functions.when;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.leeway.config.LeewayConfig.ScoreSettings;
 import dev.leeway.contract.Cols;
 import dev.leeway.io.ConformedTables;
 import dev.leeway.io.Files;
@@ -56,6 +57,10 @@ public final class ScoreJob implements Stage {
           + "the published scores are unchanged)";
       return new StageResult(NAME, Map.of(), List.of(), List.of(why), Map.of("skipped", why));
     }
+    ScoreSettings settings = ctx.config().score();
+    PostgresPublisher postgres = settings.postgresEnabled()
+        ? new PostgresPublisher(PostgresPublisher.Target.fromEnvironment(System.getenv()), settings.postgresTable())
+        : null;
     ConformedTables t = ConformedTables.read(spark, ctx.layout());
     Dataset<Row> requests = OutcomesJob.readRequests(ctx, "score customers");
     Map<String, Object> meta = registry.metadata(current.get());
@@ -108,6 +113,12 @@ public final class ScoreJob implements Stage {
       manifest.put("code_version", Version.get());
       manifest.put("created_at", Instant.now().toString());
       Path published = publisher.publish(scoresStaging, ctx.runDate(), manifest);
+      List<String> outputs = new ArrayList<>(List.of(published.toString(), ctx.layout().stageDir(NAME).toString()));
+      if (postgres != null) {
+        long loaded = postgres.publish(spark.read().parquet(published.toString()), ctx.runDate(), model.version());
+        summary.put("postgres", Map.of("table", settings.postgresTable(), "rows", loaded));
+        outputs.add("postgresql table " + settings.postgresTable());
+      }
 
       ctx.layout().writeAtomically(new Path(staging, "summary.json"), JSON.writeValueAsString(summary));
       Files.of(work, spark.sparkContext().hadoopConfiguration()).delete(work, true);
@@ -119,8 +130,7 @@ public final class ScoreJob implements Stage {
       metrics.put("customers_scored", customers);
       metrics.put("policies", policies.size());
       metrics.put("recommendations", totals);
-      return new StageResult(NAME, Map.of(),
-          List.of(published.toString(), ctx.layout().stageDir(NAME).toString()), List.of(), metrics);
+      return new StageResult(NAME, Map.of(), outputs, List.of(), metrics);
     } finally {
       publisher.discard(scoresStaging);
       ctx.layout().discard(staging);

@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.leeway.lookup.Score;
+import dev.leeway.lookup.ScoreLookup;
 import dev.leeway.support.Cli;
 import dev.leeway.support.Outputs;
 import dev.leeway.support.TestSpark;
@@ -143,6 +145,27 @@ class ScoreEndToEndTest {
       assertTrue(Math.abs((double) reasons.get(i - 1).getAs("effect")) >= Math.abs((double) reasons.get(i)
           .getAs("effect")), reasons.toString());
     }
+  }
+
+  @Test
+  void theLookupLibraryAnswersWhatThePublishedSetSays() {
+    ScoreLookup lookup = ScoreLookup.loadLatest(out.resolve("scores").toString());
+    Dataset<Row> s = scores();
+    assertEquals(s.count(), lookup.size());
+    assertEquals(java.time.LocalDate.parse(DATE), lookup.runDate());
+    for (Row r : s.orderBy("customer_id", "policy").limit(300).collectAsList()) {
+      Score got = lookup.lookup(r.getAs("customer_id"), r.getAs("policy")).orElseThrow();
+      assertEquals(r.<String>getAs(ScoreCols.RECOMMENDATION), got.recommendation());
+      assertEquals((double) r.getAs(ScoreCols.MAX_CONCESSION), got.maxConcession(), 0.0);
+      assertEquals((double) r.getAs(ScoreCols.UPLIFT_RETENTION), got.upliftRetention(), 0.0);
+      assertEquals(r.getList(r.fieldIndex(ScoreCols.REASON_CODES)), got.reasonCodes());
+      List<Row> reasons = r.getList(r.fieldIndex(ScoreCols.REASONS));
+      assertEquals(reasons.stream().map(x -> x.<String>getAs("text")).toList(),
+          got.reasons().stream().map(Score.Reason::text).toList());
+      assertEquals(r.<java.sql.Date>getAs(ScoreCols.VALID_UNTIL).toLocalDate(), got.validUntil());
+      assertEquals(r.<String>getAs(ScoreCols.MODEL_VERSION), got.modelVersion());
+    }
+    assertTrue(lookup.lookup("NO-SUCH-CUSTOMER", "FEE_WAIVER").isEmpty());
   }
 
   @Test
