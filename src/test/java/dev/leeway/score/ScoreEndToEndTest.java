@@ -14,6 +14,7 @@ import dev.leeway.lookup.Score;
 import dev.leeway.lookup.ScoreLookup;
 import dev.leeway.support.Cli;
 import dev.leeway.support.Outputs;
+import dev.leeway.support.TestPostgres;
 import dev.leeway.support.TestSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -166,6 +167,28 @@ class ScoreEndToEndTest {
       assertEquals(r.<String>getAs(ScoreCols.MODEL_VERSION), got.modelVersion());
     }
     assertTrue(lookup.lookup("NO-SUCH-CUSTOMER", "FEE_WAIVER").isEmpty());
+  }
+
+  @Test
+  void theScoreCommandPublishesTheSameSetToPostgresWithCredentialsFromTheEnvironment() throws Exception {
+    TestPostgres.Server pg = TestPostgres.get();
+    Path secrets = Files.createTempFile("leeway-pg", ".properties");
+    Files.writeString(secrets, "url=" + pg.url() + "\nuser=" + pg.user() + "\npassword=" + pg.password() + "\n");
+    Cli.Run score = Cli.runProcess(java.util.Map.of("LEEWAY_PG_SECRETS", secrets.toString()), "score",
+        "--run-date", DATE, "--input-root", in.toString(), "--output-root", out.toString(),
+        "--set", "leeway.score.postgres.enabled=true", "--set", "leeway.score.postgres.table=e2e_scores");
+    assertEquals(0, score.exitCode(), score.context());
+    Dataset<Row> s = scores();
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(pg.url(), pg.user(), pg.password());
+        java.sql.Statement st = c.createStatement();
+        java.sql.ResultSet rs = st.executeQuery("SELECT count(*), min(run_date), sum(CASE WHEN recommendation = "
+            + "'FLEX' THEN 1 ELSE 0 END) FROM e2e_scores")) {
+      rs.next();
+      assertEquals(s.count(), rs.getLong(1));
+      assertEquals(DATE, rs.getString(2));
+      assertEquals(s.filter(col(ScoreCols.RECOMMENDATION).equalTo(Recommender.FLEX)).count(), rs.getLong(3));
+    }
+    assertTrue(!score.out().contains(pg.password().isEmpty() ? "password=" : pg.password()), score.out());
   }
 
   @Test

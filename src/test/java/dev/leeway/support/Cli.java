@@ -41,4 +41,39 @@ public final class Cli {
     int code = LeewayCommand.execute(SHARED, new PrintWriter(out, true), new PrintWriter(err, true), args);
     return new Run(code, out.toString(), err.toString());
   }
+
+  /**
+   * Runs the real command line in a child JVM (the test classpath, the same JVM flags): for what only a process
+   * has, such as its environment variables.
+   */
+  public static Run runProcess(java.util.Map<String, String> env, String... args) {
+    java.util.List<String> cmd = new java.util.ArrayList<>();
+    cmd.add(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (a.startsWith("--add-opens") || a.startsWith("-Djdk.") || a.startsWith("-Dio.netty") || a.startsWith("-Xmx")) {
+        cmd.add(a);
+      }
+    }
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("dev.leeway.cli.Leeway");
+    cmd.addAll(java.util.List.of(args));
+    try {
+      ProcessBuilder pb = new ProcessBuilder(cmd);
+      pb.environment().putAll(env);
+      java.io.File errFile = java.io.File.createTempFile("leeway-err", ".log");
+      pb.redirectError(errFile);
+      Process p = pb.start();
+      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      int code = p.waitFor();
+      String err = java.nio.file.Files.readString(errFile.toPath());
+      errFile.delete();
+      return new Run(code, out, err);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
 }
