@@ -41,7 +41,9 @@ public final class PostgresPublisher {
   public record Target(String url, String user, String password) {
     @Override
     public String toString() {
-      return "Target[url=" + url + ", user=" + user + "]";
+      // A JDBC URL may carry credentials in its parameters: never print them.
+      int q = url.indexOf('?');
+      return "Target[url=" + (q < 0 ? url : url.substring(0, q) + "?...") + ", user=" + user + "]";
     }
 
     java.sql.Connection open() throws SQLException {

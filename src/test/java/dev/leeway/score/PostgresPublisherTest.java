@@ -124,6 +124,8 @@ class PostgresPublisherTest {
     PostgresPublisher.Target t = PostgresPublisher.Target.fromEnvironment(Map.of("LEEWAY_PG_URL", "jdbc:postgresql://h/db",
         "LEEWAY_PG_USER", "u", "LEEWAY_PG_PASSWORD", "secret"));
     assertTrue(!t.toString().contains("secret"), "the password is never printed: " + t);
+    PostgresPublisher.Target inUrl = new PostgresPublisher.Target("jdbc:postgresql://h/db?password=hunter2", "u", "");
+    assertTrue(!inUrl.toString().contains("hunter2"), "nor a password in the URL: " + inUrl);
     assertThrows(ConfigError.class, () -> publisher("scores; DROP TABLE x"));
   }
 }
