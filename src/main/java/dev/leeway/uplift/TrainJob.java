@@ -133,6 +133,7 @@ public final class TrainJob implements Stage {
       summary.put("run_date", version);
       summary.put("model_version", version);
       summary.put("champion", r.champion());
+      summary.put("primary_outcome", primary);
       summary.put("promotion", promotion);
       summary.put("data", r.facts());
       summary.put("metrics", table(metricRows));

@@ -92,7 +92,7 @@ class NightlyEndToEndTest {
 
   @Test
   void everyCommandHasHelpAndBadUsageExitsWithTwo() {
-    for (String cmd : List.of("generate", "ingest", "outcomes", "effects", "train", "score", "benchmark-uplift", "nightly")) {
+    for (String cmd : List.of("generate", "ingest", "outcomes", "effects", "train", "score", "report", "benchmark-uplift", "nightly")) {
       Cli.Run help = Cli.run(cmd, "--help");
       assertEquals(0, help.exitCode(), cmd + " --help");
       assertTrue(help.out().contains("Usage: leeway " + cmd), help.context());

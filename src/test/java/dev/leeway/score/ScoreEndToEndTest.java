@@ -149,6 +149,20 @@ class ScoreEndToEndTest {
   }
 
   @Test
+  void theNightlyRunEndsWithTheReportAndItsExports() throws Exception {
+    Path report = new Outputs(out, DATE).runDir().resolve("report");
+    String html = Files.readString(report.resolve("report.html"));
+    assertTrue(html.startsWith("<!DOCTYPE html>") && html.contains("Do exceptions pay?"), "the page");
+    assertTrue(html.contains("id=\"stories\"") && html.contains("class=\"chart\""), "sections and charts");
+    assertTrue(!html.contains("<script"), "no scripts");
+    for (String f : List.of("report.json", "policies.csv", "segments.csv", "teams.csv", "trend.csv",
+        "success_stories.csv")) {
+      assertTrue(Files.size(report.resolve(f)) > 0, f);
+    }
+    assertTrue(Files.readString(report.resolve("policies.csv")).contains("FEE_WAIVER"), "a row per policy");
+  }
+
+  @Test
   void theLookupLibraryAnswersWhatThePublishedSetSays() {
     ScoreLookup lookup = ScoreLookup.loadLatest(out.resolve("scores").toString());
     Dataset<Row> s = scores();
@@ -192,7 +206,7 @@ class ScoreEndToEndTest {
   }
 
   @Test
-  void noPiiReachesScoresSummaryOrLog() throws Exception {
+  void noPiiReachesScoresReportSummaryOrLog() throws Exception {
     Dataset<Row> customers = TestSpark.session().read().option("header", true).csv(in.resolve("customers").toString());
     List<String> pii = new ArrayList<>();
     for (Row c : customers.select("full_name", "email", "phone").limit(200).collectAsList()) {
@@ -211,7 +225,7 @@ class ScoreEndToEndTest {
         org.apache.spark.sql.functions.struct(col("*")))).as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
     StringBuilder text = new StringBuilder(flat).append(run.out()).append(run.err());
     try (Stream<Path> files = Files.walk(out)) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
+      for (Path f : files.filter(p -> p.toString().matches(".*\\.(json|html|csv)$")).toList()) {
         text.append(Files.readString(f));
       }
     }

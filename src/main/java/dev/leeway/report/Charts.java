@@ -1,0 +1,103 @@
+package dev.leeway.report;
+
+import static org.apache.spark.sql.functions.col;
+
+import dev.leeway.run.StageContext;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/** The report's charts, as inline SVG strings keyed by name (absent when there is nothing to draw). */
+final class Charts {
+  private final SparkSession spark;
+  private final StageContext ctx;
+  private final Map<String, Object> train;
+
+  Charts(SparkSession spark, StageContext ctx, Map<String, Object> train) {
+    this.spark = spark;
+    this.ctx = ctx;
+    this.train = train;
+  }
+
+  /** The charts drawn from the report model alone (everything but the Qini curves). */
+  @SuppressWarnings("unchecked")
+  static Map<String, String> fromModel(Map<String, Object> model) {
+    Map<String, String> out = new LinkedHashMap<>();
+    List<Svg.Bar> roi = new ArrayList<>();
+    for (Map<String, Object> p : (List<Map<String, Object>>) model.get("policies")) {
+      boolean known = !ReportModel.TOO_LITTLE.equals(p.get("verdict"));
+      roi.add(new Svg.Bar((String) p.get("name"), known ? ReportModel.num(p.get("roi")) : null,
+          known ? ReportModel.num(p.get("roi_low")) : null, known ? ReportModel.num(p.get("roi_high")) : null,
+          "too little data"));
+    }
+    out.put("roi_by_policy", Svg.bars("ROI by policy (net value per 1 spent, 95% interval)", roi, "%.2f"));
+
+    List<Map<String, Object>> trend = (List<Map<String, Object>>) model.get("trend");
+    if (trend.size() >= 2) {
+      List<Svg.Point> points = new ArrayList<>();
+      java.time.LocalDate first = java.time.LocalDate.parse((String) trend.get(0).get("run_date"));
+      for (Map<String, Object> t : trend) {
+        Double v = ReportModel.num(t.get("roi"));
+        if (v != null) {
+          points.add(new Svg.Point(java.time.temporal.ChronoUnit.DAYS.between(first,
+              java.time.LocalDate.parse((String) t.get("run_date"))), v));
+        }
+      }
+      out.put("trend", Svg.lines("Overall ROI, run by run", List.of(new Svg.Series("ROI", points, false)),
+          "days since " + first, "ROI"));
+    }
+
+    Map<String, Object> scores = (Map<String, Object>) model.get("scores");
+    if (scores != null && scores.get("by_policy") instanceof List<?> rows) {
+      List<Svg.Bar> value = new ArrayList<>();
+      for (Object o : rows) {
+        Map<String, Object> r = (Map<String, Object>) o;
+        Double spent = ReportModel.num(r.get("budget_committed"));
+        Double offered = ReportModel.num(r.get("expected_net_value_offered"));
+        value.add(new Svg.Bar((String) r.get("policy"), spent != null && spent > 0 && offered != null
+            ? offered / spent : null, null, null, "nothing offered"));
+      }
+      out.put("budget", Svg.bars("Expected net value per 1 of budget, today's recommendations", value, "%.1f"));
+    }
+
+    return out;
+  }
+
+  /**
+   * Qini curves of the current model's champion and baselines (time split, primary outcome, all policies), read
+   * from the training run's curves; null when there are none.
+   */
+  String qini() throws java.io.IOException {
+    if (train == null) {
+      return null;
+    }
+    Path curves = new Path(new Path(ctx.layout().runDir().getParent(), String.valueOf(train.get("run_date"))),
+        "train/curves");
+    if (!dev.leeway.io.Files.of(curves, spark.sparkContext().hadoopConfiguration()).exists(curves)) {
+      return null;
+    }
+    String champion = String.valueOf(train.get("champion"));
+    String primary = String.valueOf(train.get("primary_outcome"));
+    List<Row> rows = spark.read().parquet(curves.toString())
+        .filter(col("split").equalTo("time").and(col("policy").equalTo("ALL")).and(col("outcome").equalTo(primary)))
+        .select("ranking", "fraction", "qini").orderBy("ranking", "fraction").collectAsList();
+    Map<String, List<Svg.Point>> byRanking = new LinkedHashMap<>();
+    for (Row r : rows) {
+      byRanking.computeIfAbsent(r.getString(0), k -> new ArrayList<>(List.of(new Svg.Point(0, 0))))
+          .add(new Svg.Point(r.getDouble(1), r.getDouble(2)));
+    }
+    List<Svg.Series> series = new ArrayList<>();
+    for (String ranking : List.of(champion, "oracle", "response", "random")) {
+      if (byRanking.containsKey(ranking)) {
+        String name = ranking.equals(champion) ? ranking + " (current model)" : ranking;
+        series.add(new Svg.Series(name, byRanking.get(ranking), ranking.equals("random")));
+      }
+    }
+    return series.isEmpty() ? null : Svg.lines("Qini curve of the current model (" + primary + ", newest requests)",
+        series, "share of customers targeted, best-ranked first", "incremental retained");
+  }
+}

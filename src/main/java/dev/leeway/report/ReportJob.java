@@ -1,0 +1,266 @@
+package dev.leeway.report;
+
+import static org.apache.spark.sql.functions.avg;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.date_format;
+import static org.apache.spark.sql.functions.lit;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.leeway.contract.Cols;
+import dev.leeway.features.FeatureCols;
+import dev.leeway.io.Files;
+import dev.leeway.io.InputError;
+import dev.leeway.outcomes.OutcomeCols;
+import dev.leeway.outcomes.OutcomesJob;
+import dev.leeway.run.Stage;
+import dev.leeway.run.StageContext;
+import dev.leeway.run.StageResult;
+import dev.leeway.run.Version;
+import dev.leeway.uplift.ModelRegistry;
+import io.pebbletemplates.pebble.PebbleEngine;
+import io.pebbletemplates.pebble.template.PebbleTemplate;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringWriter;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The report stage: one self-contained HTML page for leadership (inline SVG charts, no scripts, no external
+ * references) and the same figures as JSON and CSV, written to runs/&lt;date&gt;/report. It reads what the other
+ * stages published: the effects summary (required), the current model's training summary and curves, the score
+ * summary, the requests table (grant rates, success stories) and earlier runs' effects summaries (trend).
+ */
+public final class ReportJob implements Stage {
+  public static final String NAME = "report";
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final int STORIES = 10;
+  private static final int TREND_RUNS = 30;
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public StageResult run(StageContext ctx) throws Exception {
+    SparkSession spark = ctx.spark();
+    FileSystem fs = Files.of(ctx.layout().runDir(), spark.sparkContext().hadoopConfiguration());
+    Path effectsSummary = new Path(ctx.layout().stageDir("effects"), "summary.json");
+    if (!fs.exists(effectsSummary)) {
+      throw new InputError("Cannot write the report: " + effectsSummary + " does not exist; run `leeway effects` (or "
+          + "`leeway nightly`) for this run date first");
+    }
+    Map<String, Object> effects = readJson(fs, effectsSummary);
+    Dataset<Row> requests = OutcomesJob.readRequests(ctx, "write the report");
+    Map<String, Object> model = new LinkedHashMap<>();
+    model.put("run_date", ctx.runDate().toString());
+    model.put("generated_at", Instant.now().toString());
+    model.put("code_version", Version.get());
+    model.put("method", effects.get("method"));
+    model.put("population", effects.get("population"));
+    model.put("policies_flagged_for_balance", effects.get("policies_flagged_for_balance"));
+
+    @SuppressWarnings("unchecked")
+    Map<String, Object> overall = (Map<String, Object>) ((Map<String, Object>) effects.get("roi")).get("overall");
+    model.put("overall", overall);
+    model.put("overall_verdict", ReportModel.verdict(overall));
+    model.put("overall_sentence", ReportModel.sentence("All policies together", overall));
+    model.put("policies", policyRows(effects));
+    model.put("segments", withGrantRates(ReportModel.roiRows(effects, "segment"), requests, FeatureCols.SEGMENT));
+    model.put("teams", withGrantRates(ReportModel.roiRows(effects, "team"), requests, Cols.TEAM));
+    model.put("trend", trend(fs, ctx));
+    model.put("stories", stories(requests));
+    Optional<Map<String, Object>> train = trainSummary(ctx, fs);
+    train.ifPresent(t -> model.put("model", t));
+    Path scoreSummary = new Path(ctx.layout().stageDir("score"), "summary.json");
+    if (fs.exists(scoreSummary)) {
+      model.put("scores", readJson(fs, scoreSummary));
+    }
+    Map<String, String> charts = new LinkedHashMap<>(Charts.fromModel(model));
+    String qini = new Charts(spark, ctx, train.orElse(null)).qini();
+    if (qini != null) {
+      charts.put("qini", qini);
+    }
+    model.put("charts", charts);
+
+    Path staging = ctx.layout().newStagingDir(NAME);
+    try {
+      ctx.layout().writeAtomically(new Path(staging, "report.html"), render(model));
+      Map<String, Object> exported = new LinkedHashMap<>(model);
+      exported.remove("charts");
+      ctx.layout().writeAtomically(new Path(staging, "report.json"), JSON.writeValueAsString(exported));
+      writeCsv(ctx, staging, "policies.csv", castRows(model.get("policies")));
+      writeCsv(ctx, staging, "segments.csv", castRows(model.get("segments")));
+      writeCsv(ctx, staging, "teams.csv", castRows(model.get("teams")));
+      writeCsv(ctx, staging, "trend.csv", castRows(model.get("trend")));
+      writeCsv(ctx, staging, "success_stories.csv", castRows(model.get("stories")));
+      ctx.layout().publish(staging, NAME);
+    } finally {
+      ctx.layout().discard(staging);
+    }
+    Path html = new Path(ctx.layout().stageDir(NAME), "report.html");
+    Map<String, Object> metrics = new LinkedHashMap<>();
+    metrics.put("report", html.toString());
+    metrics.put("bytes", fs.getFileStatus(html).getLen());
+    metrics.put("overall", model.get("overall_sentence"));
+    return new StageResult(NAME, Map.of(), List.of(html.toString()), List.of(), metrics);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> castRows(Object rows) {
+    return (List<Map<String, Object>>) rows;
+  }
+
+  static String render(Map<String, Object> model) throws IOException {
+    PebbleEngine engine = new PebbleEngine.Builder().autoEscaping(true).strictVariables(false).newLineTrimming(false)
+        .extension(new Formats()).build();
+    PebbleTemplate t = engine.getTemplate("report/report.peb");
+    StringWriter out = new StringWriter();
+    t.evaluate(out, model);
+    return out.toString();
+  }
+
+  private static void writeCsv(StageContext ctx, Path staging, String name, List<Map<String, Object>> rows)
+      throws IOException {
+    List<String> header = rows.isEmpty() ? List.of("empty") : new ArrayList<>(rows.get(0).keySet());
+    List<List<Object>> values = new ArrayList<>();
+    for (Map<String, Object> r : rows) {
+      values.add(header.stream().map(r::get).toList());
+    }
+    ctx.layout().writeAtomically(new Path(staging, name), Csv.write(header, values));
+  }
+
+  static Map<String, Object> readJson(FileSystem fs, Path p) throws IOException {
+    try (InputStream in = fs.open(p)) {
+      return JSON.readValue(in, new TypeReference<LinkedHashMap<String, Object>>() {});
+    }
+  }
+
+  /** Per policy: ROI with verdict, grant rate, and the AIPW uplift per retention horizon and referral window. */
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> policyRows(Map<String, Object> effects) {
+    List<Map<String, Object>> rows = ReportModel.roiRows(effects, "policy");
+    Map<String, Object> policies = (Map<String, Object>) effects.getOrDefault("policies", Map.of());
+    for (Map<String, Object> row : rows) {
+      Map<String, Object> p = (Map<String, Object>) policies.getOrDefault(row.get("name"), Map.of());
+      row.put("requests", p.get("requests"));
+      row.put("grant_rate", p.get("grant_rate"));
+      row.put("balance_flag", p.get("balance_flag"));
+      Map<String, Object> fx = (Map<String, Object>) p.getOrDefault("effects", Map.of());
+      for (Map.Entry<String, Object> e : fx.entrySet()) {
+        if (e.getKey().startsWith("retention_") || e.getKey().startsWith("referrals_")) {
+          Map<String, Object> aipw = (Map<String, Object>) ((Map<String, Object>) e.getValue()).get("aipw");
+          row.put(e.getKey(), aipw == null ? null : aipw.get("estimate"));
+          row.put(e.getKey() + "_low", aipw == null ? null : aipw.get("low"));
+          row.put(e.getKey() + "_high", aipw == null ? null : aipw.get("high"));
+        }
+      }
+    }
+    return rows;
+  }
+
+  /** Adds requests and grant rate per row name, from the requests table. */
+  private static List<Map<String, Object>> withGrantRates(List<Map<String, Object>> rows, Dataset<Row> requests,
+      String by) {
+    Map<String, Row> rates = new LinkedHashMap<>();
+    for (Row r : requests.groupBy(col(by)).agg(count(lit(1)).as("n"), avg(col(OutcomeCols.TREATED)).as("rate"))
+        .collectAsList()) {
+      rates.put(String.valueOf(r.get(0)), r);
+    }
+    for (Map<String, Object> row : rows) {
+      Row r = rates.get(String.valueOf(row.get("name")));
+      row.put("requests", r == null ? null : r.getLong(1));
+      row.put("grant_rate", r == null ? null : r.getDouble(2));
+    }
+    return rows;
+  }
+
+  /** Overall ROI and net value of this and earlier runs (the last {@value #TREND_RUNS} with an effects summary). */
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> trend(FileSystem fs, StageContext ctx) throws IOException {
+    Path runs = ctx.layout().runDir().getParent();
+    List<LocalDate> dates = new ArrayList<>();
+    for (FileStatus f : fs.listStatus(runs)) {
+      try {
+        LocalDate d = LocalDate.parse(f.getPath().getName());
+        if (!d.isAfter(ctx.runDate()) && fs.exists(new Path(f.getPath(), "effects/summary.json"))) {
+          dates.add(d);
+        }
+      } catch (java.time.format.DateTimeParseException notARun) {
+        // Other folders under runs/ are not runs.
+      }
+    }
+    dates.sort(null);
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (LocalDate d : dates.subList(Math.max(0, dates.size() - TREND_RUNS), dates.size())) {
+      Map<String, Object> s = readJson(fs, new Path(new Path(runs, d.toString()), "effects/summary.json"));
+      Map<String, Object> o = (Map<String, Object>) ((Map<String, Object>) s.get("roi")).get("overall");
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("run_date", d.toString());
+      for (String k : List.of("grants", "totalCost", "netValue", "netValueLow", "netValueHigh", "roi", "roiLow",
+          "roiHigh")) {
+        row.put(k, o.get(k));
+      }
+      out.add(row);
+    }
+    return out;
+  }
+
+  /**
+   * Granted requests with the best outcomes: retained a year on and whose referrals converted, most referred value
+   * first. Anonymised: no customer id, name, contact or note; the month, not the day.
+   */
+  private static List<Map<String, Object>> stories(Dataset<Row> requests) {
+    String converted = OutcomeCols.referralsConvertedAfter(365);
+    String value = OutcomeCols.referredValueAfter(365);
+    String retained = OutcomeCols.retained(365);
+    List<String> cols = List.of(requests.columns());
+    if (!cols.contains(converted) || !cols.contains(retained)) {
+      return List.of();
+    }
+    List<Map<String, Object>> out = new ArrayList<>();
+    List<Row> rows = requests.filter(col(OutcomeCols.TREATED).equalTo(1).and(col(retained).equalTo(1))
+            .and(col(converted).gt(0)))
+        .orderBy(col(value).desc(), col(converted).desc(), col(Cols.EXCEPTION_ID))
+        .select(date_format(col(Cols.REQUESTED_AT), "yyyy-MM").as("month"), col(Cols.POLICY),
+            col(FeatureCols.SEGMENT), col(Cols.TEAM), col(FeatureCols.TENURE_DAYS), col(Cols.COST),
+            col(converted).as("referrals_converted"), col(value).as("referred_value"))
+        .limit(STORIES).collectAsList();
+    for (Row r : rows) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      for (String f : r.schema().fieldNames()) {
+        m.put(f, r.getAs(f));
+      }
+      out.add(m);
+    }
+    return out;
+  }
+
+  /** The training summary of the model scoring uses (it may have been trained on an earlier run date). */
+  private static Optional<Map<String, Object>> trainSummary(StageContext ctx, FileSystem fs) throws IOException {
+    ModelRegistry registry = new ModelRegistry(ctx.config().paths().outputRoot(),
+        ctx.spark().sparkContext().hadoopConfiguration());
+    Optional<String> current = registry.current();
+    if (current.isEmpty()) {
+      return Optional.empty();
+    }
+    Object trained = registry.metadata(current.get()).get("run_date");
+    Path p = new Path(new Path(ctx.layout().runDir().getParent(), String.valueOf(trained)), "train/summary.json");
+    return fs.exists(p) ? Optional.of(readJson(fs, p)) : Optional.empty();
+  }
+}
