@@ -36,6 +36,21 @@ final class Charts {
     }
     out.put("roi_by_policy", Svg.bars("ROI by policy (net value per 1 spent, 95% interval)", roi, "%.2f"));
 
+    List<Map<String, Object>> curve = (List<Map<String, Object>>) model.getOrDefault("retention_curve", List.of());
+    if (!curve.isEmpty()) {
+      List<Svg.Point> granted = new ArrayList<>();
+      List<Svg.Point> denied = new ArrayList<>();
+      for (Map<String, Object> c : curve) {
+        double h = ReportModel.num(c.get("horizon_days"));
+        granted.add(new Svg.Point(h, ReportModel.num(c.get("granted"))));
+        denied.add(new Svg.Point(h, ReportModel.num(c.get("comparable_denied"))));
+      }
+      out.put("retention", Svg.lines("Share still active: granted vs comparable denied customers",
+          List.of(new Svg.Series("granted", granted, false),
+              new Svg.Series("comparable denied (estimated)", denied, true)),
+          "days after the request", "share retained"));
+    }
+
     List<Map<String, Object>> trend = (List<Map<String, Object>>) model.get("trend");
     if (trend.size() >= 2) {
       List<Svg.Point> points = new ArrayList<>();

@@ -81,8 +81,12 @@ public final class ReportJob implements Stage {
     model.put("overall_verdict", ReportModel.verdict(overall));
     model.put("overall_sentence", ReportModel.sentence("All policies together", overall));
     model.put("policies", policyRows(effects));
-    model.put("segments", withGrantRates(ReportModel.roiRows(effects, "segment"), requests, FeatureCols.SEGMENT));
-    model.put("teams", withGrantRates(ReportModel.roiRows(effects, "team"), requests, Cols.TEAM));
+    Dataset<Row> judged = modelJudgement(ctx, requests);
+    model.put("segments", withGrantRates(ReportModel.roiRows(effects, "segment"), requests, judged,
+        FeatureCols.SEGMENT));
+    model.put("teams", withGrantRates(ReportModel.roiRows(effects, "team"), requests, judged, Cols.TEAM));
+    model.put("model_match_available", judged != null);
+    model.put("retention_curve", retentionCurve(effects, requests, ctx.config().outcomes().horizonsDays()));
     model.put("trend", trend(fs, ctx));
     model.put("stories", stories(requests));
     Optional<Map<String, Object>> train = trainSummary(ctx, fs);
@@ -104,11 +108,14 @@ public final class ReportJob implements Stage {
       Map<String, Object> exported = new LinkedHashMap<>(model);
       exported.remove("charts");
       ctx.layout().writeAtomically(new Path(staging, "report.json"), JSON.writeValueAsString(exported));
-      writeCsv(ctx, staging, "policies.csv", castRows(model.get("policies")));
-      writeCsv(ctx, staging, "segments.csv", castRows(model.get("segments")));
-      writeCsv(ctx, staging, "teams.csv", castRows(model.get("teams")));
-      writeCsv(ctx, staging, "trend.csv", castRows(model.get("trend")));
-      writeCsv(ctx, staging, "success_stories.csv", castRows(model.get("stories")));
+      writeCsv(ctx, staging, "policies.csv", castRows(model.get("policies")), List.of("name"));
+      writeCsv(ctx, staging, "segments.csv", castRows(model.get("segments")), List.of("name"));
+      writeCsv(ctx, staging, "teams.csv", castRows(model.get("teams")), List.of("name"));
+      writeCsv(ctx, staging, "trend.csv", castRows(model.get("trend")), List.of("run_date"));
+      writeCsv(ctx, staging, "retention_curve.csv", castRows(model.get("retention_curve")),
+          List.of("horizon_days", "granted", "comparable_denied", "effect"));
+      writeCsv(ctx, staging, "success_stories.csv", castRows(model.get("stories")), List.of("month", "policy",
+          "segment", "team", "tenure_days", "cost", "referrals_converted", "referred_value"));
       ctx.layout().publish(staging, NAME);
     } finally {
       ctx.layout().discard(staging);
@@ -135,9 +142,10 @@ public final class ReportJob implements Stage {
     return out.toString();
   }
 
-  private static void writeCsv(StageContext ctx, Path staging, String name, List<Map<String, Object>> rows)
-      throws IOException {
-    List<String> header = rows.isEmpty() ? List.of("empty") : new ArrayList<>(rows.get(0).keySet());
+  /** Writes rows as CSV; with no rows, just {@code emptyHeader}. */
+  private static void writeCsv(StageContext ctx, Path staging, String name, List<Map<String, Object>> rows,
+      List<String> emptyHeader) throws IOException {
+    List<String> header = rows.isEmpty() ? emptyHeader : new ArrayList<>(rows.get(0).keySet());
     List<List<Object>> values = new ArrayList<>();
     for (Map<String, Object> r : rows) {
       values.add(header.stream().map(r::get).toList());
@@ -174,20 +182,115 @@ public final class ReportJob implements Stage {
     return rows;
   }
 
-  /** Adds requests and grant rate per row name, from the requests table. */
+  /**
+   * Adds requests and grant rate per row name, from the requests table, and with the model's judgement of every
+   * request: the share it would have flexed and the share of staff decisions it agrees with.
+   */
   private static List<Map<String, Object>> withGrantRates(List<Map<String, Object>> rows, Dataset<Row> requests,
-      String by) {
+      Dataset<Row> judged, String by) {
     Map<String, Row> rates = new LinkedHashMap<>();
     for (Row r : requests.groupBy(col(by)).agg(count(lit(1)).as("n"), avg(col(OutcomeCols.TREATED)).as("rate"))
         .collectAsList()) {
       rates.put(String.valueOf(r.get(0)), r);
     }
+    Map<String, Row> match = new LinkedHashMap<>();
+    if (judged != null) {
+      for (Row r : judged.groupBy(col(by)).agg(avg(col("__model_flex")).as("flex"),
+          avg(org.apache.spark.sql.functions.when(col("__model_flex").equalTo(col(OutcomeCols.TREATED)), 1.0)
+              .otherwise(0.0)).as("agree")).collectAsList()) {
+        match.put(String.valueOf(r.get(0)), r);
+      }
+    }
     for (Map<String, Object> row : rows) {
       Row r = rates.get(String.valueOf(row.get("name")));
       row.put("requests", r == null ? null : r.getLong(1));
       row.put("grant_rate", r == null ? null : r.getDouble(2));
+      Row m = match.get(String.valueOf(row.get("name")));
+      row.put("model_would_flex", m == null ? null : m.getDouble(1));
+      row.put("agreement", m == null ? null : m.getDouble(2));
     }
     return rows;
+  }
+
+  /**
+   * Every request as the current model judges it: {@code __model_flex} is 1 when the model would have recommended
+   * flexing (expected net value of the request's own cost at or above the floor). Null without a model that can
+   * read the requests table.
+   */
+  private static Dataset<Row> modelJudgement(StageContext ctx, Dataset<Row> requests) throws IOException {
+    ModelRegistry registry = new ModelRegistry(ctx.config().paths().outputRoot(),
+        ctx.spark().sparkContext().hadoopConfiguration());
+    Optional<String> current = registry.current();
+    if (current.isEmpty()) {
+      return null;
+    }
+    ModelRegistry.Loaded m;
+    try {
+      m = registry.load(current.get(), List.of(requests.columns()));
+    } catch (InputError e) {
+      return null;
+    }
+    Map<String, Object> meta = m.metadata();
+    String retention = String.valueOf(meta.get("primary_outcome"));
+    String referrals = m.models().keySet().stream().filter(o -> !o.equals(retention)).findFirst().orElse(null);
+    int window = meta.get("referral_window_days") instanceof Number n ? n.intValue()
+        : ctx.config().train().referralWindowDays();
+    if (referrals == null) {
+      return null;
+    }
+    Dataset<Row> d = m.predict(requests, retention, "__u_ret");
+    d = m.predict(d, referrals, "__u_ref");
+    d = d.join(org.apache.spark.sql.functions.broadcast(dev.leeway.score.Scoring.referralValues(requests, window)),
+        Cols.POLICY, "left");
+    org.apache.spark.sql.Column value = col("__u_ret").multiply(col(FeatureCols.CLV)).plus(col("__u_ref").multiply(
+        org.apache.spark.sql.functions.coalesce(col(dev.leeway.score.ScoreCols.REFERRAL_VALUE),
+            lit(ctx.config().outcomes().referredCustomerDefaultValue()))));
+    return d.withColumn("__model_flex", org.apache.spark.sql.functions.when(value.minus(col(Cols.COST))
+        .geq(ctx.config().score().flexFloor()), 1).otherwise(0))
+        .select(col(FeatureCols.SEGMENT), col(Cols.TEAM), col(OutcomeCols.TREATED), col("__model_flex"));
+  }
+
+  /**
+   * Retention of granted customers at each horizon against the estimate for comparable denied ones: the granted
+   * rate minus the effect on the granted (the grant-weighted doubly robust ATT over policies with an estimate).
+   */
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> retentionCurve(Map<String, Object> effects, Dataset<Row> requests,
+      List<Integer> horizons) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    Map<String, Object> policies = (Map<String, Object>) effects.getOrDefault("policies", Map.of());
+    for (int h : horizons) {
+      double weighted = 0;
+      double weights = 0;
+      for (Object p : policies.values()) {
+        Map<String, Object> fx = (Map<String, Object>) ((Map<String, Object>) p).getOrDefault("effects", Map.of());
+        Map<String, Object> e = (Map<String, Object>) fx.get("retention_" + h + "d");
+        if (e == null || Boolean.TRUE.equals(e.get("too_small")) || !(e.get("aipw") instanceof Map)) {
+          continue;
+        }
+        Double att = ReportModel.num(((Map<String, Object>) e.get("aipw")).get("estimate"));
+        Double n = ReportModel.num(e.get("mature_treated"));
+        if (att != null && n != null) {
+          weighted += att * n;
+          weights += n;
+        }
+      }
+      if (weights == 0) {
+        continue;
+      }
+      Row g = requests.filter(col(OutcomeCols.TREATED).equalTo(1).and(col(OutcomeCols.retained(h)).isNotNull()))
+          .agg(avg(col(OutcomeCols.retained(h)).cast("double"))).first();
+      if (g.isNullAt(0)) {
+        continue;
+      }
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("horizon_days", h);
+      row.put("granted", g.getDouble(0));
+      row.put("comparable_denied", g.getDouble(0) - weighted / weights);
+      row.put("effect", weighted / weights);
+      out.add(row);
+    }
+    return out;
   }
 
   /** Overall ROI and net value of this and earlier runs (the last {@value #TREND_RUNS} with an effects summary). */
@@ -259,8 +362,14 @@ public final class ReportJob implements Stage {
     if (current.isEmpty()) {
       return Optional.empty();
     }
-    Object trained = registry.metadata(current.get()).get("run_date");
-    Path p = new Path(new Path(ctx.layout().runDir().getParent(), String.valueOf(trained)), "train/summary.json");
-    return fs.exists(p) ? Optional.of(readJson(fs, p)) : Optional.empty();
+    Map<String, Object> meta = registry.metadata(current.get());
+    Path p = new Path(new Path(ctx.layout().runDir().getParent(), String.valueOf(meta.get("run_date"))),
+        "train/summary.json");
+    if (!fs.exists(p)) {
+      return Optional.empty();
+    }
+    Map<String, Object> summary = readJson(fs, p);
+    summary.putIfAbsent("primary_outcome", meta.get("primary_outcome"));
+    return Optional.of(summary);
   }
 }

@@ -181,12 +181,19 @@ public final class Scoring {
     Dataset<Row> cost = before.filter(col(Cols.DECISION).equalTo(Cols.GRANTED)
             .and(col(Cols.REQUESTED_AT).geq(lit(new Timestamp((indexS - settings.costWindowDays() * 86_400L) * 1000)))))
         .groupBy(col(Cols.POLICY)).agg(avg(col(Cols.COST)).as(ScoreCols.EXPECTED_COST));
+    return cost.join(referralValues(requests, window), Cols.POLICY, "full_outer");
+  }
+
+  /**
+   * Per policy, the value of one converted referral: referred value over converted referrals of its matured
+   * requests ({@link ScoreCols#REFERRAL_VALUE}; null when the policy has none).
+   */
+  public static Dataset<Row> referralValues(Dataset<Row> requests, int window) {
     Column converted = col(OutcomeCols.referralsConvertedAfter(window));
-    Dataset<Row> referral = requests.filter(converted.isNotNull())
+    return requests.filter(converted.isNotNull())
         .groupBy(col(Cols.POLICY))
         .agg(sum(col(OutcomeCols.referredValueAfter(window))).as("__v"), sum(converted).as("__n"), count(lit(1)))
         .select(col(Cols.POLICY), when(col("__n").gt(0), col("__v").divide(col("__n"))).as(ScoreCols.REFERRAL_VALUE));
-    return cost.join(referral, Cols.POLICY, "full_outer");
   }
 
   /** The typical customer's vector: numeric medians and the most common category of each feature. */

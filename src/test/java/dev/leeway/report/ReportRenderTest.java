@@ -59,6 +59,7 @@ class ReportRenderTest {
     }
     assertTrue(html.contains("too little data") && html.contains("does not pay") && html.contains("unclear")
         && html.contains(">pays<"), "verdicts in words");
-    assertTrue(Pattern.compile("<svg").matcher(html).results().count() >= 3, "ROI, trend and budget charts");
+    assertTrue(Pattern.compile("<svg").matcher(html).results().count() >= 4, "ROI, retention, trend, budget charts");
+    assertTrue(html.contains("Staff and model agree") && html.contains("71%"), "model match per segment");
   }
 }
