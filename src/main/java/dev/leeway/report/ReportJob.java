@@ -88,7 +88,8 @@ public final class ReportJob implements Stage {
     model.put("model_match_available", judged != null);
     model.put("retention_curve", retentionCurve(effects, requests, ctx.config().outcomes().horizonsDays()));
     model.put("trend", trend(fs, ctx));
-    model.put("stories", stories(requests));
+    model.put("stories", stories(requests, ctx.config().effects().roiHorizonDays(),
+        ctx.config().effects().roiReferralWindowDays()));
     Optional<Map<String, Object>> train = trainSummary(ctx, fs);
     train.ifPresent(t -> model.put("model", t));
     Path scoreSummary = new Path(ctx.layout().stageDir("score"), "summary.json");
@@ -230,16 +231,9 @@ public final class ReportJob implements Stage {
     } catch (InputError e) {
       return null;
     }
-    Map<String, Object> meta = m.metadata();
-    String retention = String.valueOf(meta.get("primary_outcome"));
-    String referrals = m.models().keySet().stream().filter(o -> !o.equals(retention)).findFirst().orElse(null);
-    int window = meta.get("referral_window_days") instanceof Number n ? n.intValue()
-        : ctx.config().train().referralWindowDays();
-    if (referrals == null) {
-      return null;
-    }
-    Dataset<Row> d = m.predict(requests, retention, "__u_ret");
-    d = m.predict(d, referrals, "__u_ref");
+    int window = m.referralWindowDays(ctx.config().train().referralWindowDays());
+    Dataset<Row> d = m.predict(requests, m.retentionOutcome(), "__u_ret");
+    d = m.predict(d, m.referralOutcome(), "__u_ref");
     d = d.join(org.apache.spark.sql.functions.broadcast(dev.leeway.score.Scoring.referralValues(requests, window)),
         Cols.POLICY, "left");
     org.apache.spark.sql.Column value = col("__u_ret").multiply(col(FeatureCols.CLV)).plus(col("__u_ref").multiply(
@@ -325,13 +319,14 @@ public final class ReportJob implements Stage {
   }
 
   /**
-   * Granted requests with the best outcomes: retained a year on and whose referrals converted, most referred value
+   * Granted requests with the best outcomes: retained at the ROI horizon and whose referrals converted within the
+   * ROI referral window (a year by default), most referred value
    * first. Anonymised: no customer id, name, contact or note; the month, not the day.
    */
-  private static List<Map<String, Object>> stories(Dataset<Row> requests) {
-    String converted = OutcomeCols.referralsConvertedAfter(365);
-    String value = OutcomeCols.referredValueAfter(365);
-    String retained = OutcomeCols.retained(365);
+  private static List<Map<String, Object>> stories(Dataset<Row> requests, int horizon, int referralWindow) {
+    String converted = OutcomeCols.referralsConvertedAfter(referralWindow);
+    String value = OutcomeCols.referredValueAfter(referralWindow);
+    String retained = OutcomeCols.retained(horizon);
     List<String> cols = List.of(requests.columns());
     if (!cols.contains(converted) || !cols.contains(retained)) {
       return List.of();

@@ -83,10 +83,12 @@ public final class Explainer implements Serializable {
     return out;
   }
 
-  /** The predicted uplift of {@code v} and its top reasons (largest |effect| first; ties by feature name). */
-  public List<Reason> reasons(Vector v) {
+  /**
+   * The top reasons for the predicted uplift {@code base} of {@code v} (largest |effect| first; ties by feature
+   * name). {@code base} is the caller's own prediction of {@code v}, so it is not computed twice.
+   */
+  public List<Reason> reasons(Vector v, double base) {
     double[] x = v.toArray();
-    double base = scorer.score(v);
     List<Reason> all = new ArrayList<>();
     for (Group g : groups) {
       double[] y = null;

@@ -63,21 +63,16 @@ public final class ScoreJob implements Stage {
         : null;
     ConformedTables t = ConformedTables.read(spark, ctx.layout());
     Dataset<Row> requests = OutcomesJob.readRequests(ctx, "score customers");
-    Map<String, Object> meta = registry.metadata(current.get());
-    String retention = String.valueOf(meta.get("primary_outcome"));
-    String referrals = referralOutcome(meta, retention);
-    int referralWindow = meta.get("referral_window_days") instanceof Number n ? n.intValue()
-        : ctx.config().train().referralWindowDays();
+    // The features scoring computes (the configured point-in-time features and the policy) must be the model's.
+    ModelRegistry.Loaded model = registry.load(current.get(),
+        new ModelFeatures(ctx.config().features(), false).inputColumns());
 
     ScoresPublisher publisher = new ScoresPublisher(outputRoot, spark.sparkContext().hadoopConfiguration());
     Path staging = ctx.layout().newStagingDir(NAME);
     Path scoresStaging = publisher.newStaging(ctx.runDate());
     try {
       Path work = new Path(staging, "_work");
-      // The features scoring computes (the configured point-in-time features and the policy) must be the model's.
-      ModelRegistry.Loaded model = registry.load(current.get(),
-          new ModelFeatures(ctx.config().features(), false).inputColumns());
-      Scoring.Result r = new Scoring(ctx.config()).score(t, requests, model, retention, referrals, referralWindow,
+      Scoring.Result r = new Scoring(ctx.config()).score(t, requests, model,
           ctx.runDate(), RunLayout.materializer(spark, work));
       // The folder name carries the run date (run_date=...), as Hive-style partitioned tables expect.
       r.scores().drop(ScoreCols.RUN_DATE).write().mode(SaveMode.ErrorIfExists).parquet(scoresStaging.toString());
@@ -97,10 +92,11 @@ public final class ScoreJob implements Stage {
       summary.put("contract_version", ScoreCols.CONTRACT_VERSION);
       summary.putAll(r.facts());
       summary.put("rows", rows);
-      summary.put("by_policy", breakdown(written, Cols.POLICY));
+      List<Map<String, Object>> byPolicy = breakdown(written, Cols.POLICY);
+      summary.put("by_policy", byPolicy);
       summary.put("by_team", breakdown(written, ScoreCols.TEAM));
       summary.put("reason_codes", reasonCodes(written));
-      Map<String, Long> totals = totals(written);
+      Map<String, Long> totals = totals(byPolicy);
       summary.put("recommendations", totals);
 
       Map<String, Object> manifest = new LinkedHashMap<>();
@@ -137,14 +133,6 @@ public final class ScoreJob implements Stage {
     }
   }
 
-  /** The model's other outcome (converted referrals). */
-  private static String referralOutcome(Map<String, Object> meta, String retention) {
-    @SuppressWarnings("unchecked")
-    Map<String, Object> outcomes = (Map<String, Object>) meta.get("outcomes");
-    return outcomes.keySet().stream().filter(o -> !o.equals(retention)).findFirst()
-        .orElseThrow(() -> new IllegalStateException("The current model has no referral outcome: " + outcomes));
-  }
-
   private static List<Map<String, Object>> breakdown(Dataset<Row> scores, String by) {
     List<Map<String, Object>> out = new ArrayList<>();
     Dataset<Row> agg = scores.groupBy(col(by)).agg(
@@ -176,11 +164,16 @@ public final class ScoreJob implements Stage {
     return out;
   }
 
-  private static Map<String, Long> totals(Dataset<Row> scores) {
-    Map<String, Long> out = new LinkedHashMap<>();
-    for (Row r : scores.groupBy(ScoreCols.RECOMMENDATION).count().orderBy(ScoreCols.RECOMMENDATION).collectAsList()) {
-      out.put(r.getString(0), r.getLong(1));
+  /** Recommendations of each kind over all policies, summed from the per-policy breakdown. */
+  private static Map<String, Long> totals(List<Map<String, Object>> byPolicy) {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    for (Map<String, Object> p : byPolicy) {
+      out.merge(Recommender.CONSIDER, ((Number) p.get("consider")).longValue(), Long::sum);
+      out.merge(Recommender.FLEX, ((Number) p.get("flex")).longValue(), Long::sum);
+      out.merge(Recommender.HOLD_LINE, ((Number) p.get("hold_line")).longValue(), Long::sum);
     }
-    return out;
+    out.values().removeIf(n -> n == 0);
+    return new LinkedHashMap<>(out);
   }
+
 }

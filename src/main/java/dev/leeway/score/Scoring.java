@@ -91,11 +91,13 @@ public final class Scoring {
 
   /**
    * @param requests the outcomes stage's requests table (prices referrals per policy)
-   * @param retention outcome name of the model's retention learner; {@code referrals} likewise
    * @param materialize stores an intermediate result and returns it read back
    */
-  public Result score(ConformedTables t, Dataset<Row> requests, ModelRegistry.Loaded model, String retention,
-      String referrals, int referralWindowDays, LocalDate runDate, UnaryOperator<Dataset<Row>> materialize) {
+  public Result score(ConformedTables t, Dataset<Row> requests, ModelRegistry.Loaded model, LocalDate runDate,
+      UnaryOperator<Dataset<Row>> materialize) {
+    String retention = model.retentionOutcome();
+    String referrals = model.referralOutcome();
+    int referralWindowDays = model.referralWindowDays(config.train().referralWindowDays());
     SparkSession spark = t.customers().sparkSession();
     Timestamp indexAt = Timestamp.from(runDate.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant());
     long indexS = indexAt.getTime() / 1000;
@@ -227,11 +229,12 @@ public final class Scoring {
       implements UDF1<Vector, Row>, Serializable {
     @Override
     public Row call(Vector v) {
+      double uplift = retention.score(v);
       List<Row> reasons = new ArrayList<>();
-      for (Explainer.Reason r : explainer.reasons(v)) {
+      for (Explainer.Reason r : explainer.reasons(v, uplift)) {
         reasons.add(RowFactory.create(r.feature(), r.direction(), r.effect(), r.text()));
       }
-      return RowFactory.create(retention.score(v), referrals.score(v), reasons.toArray());
+      return RowFactory.create(uplift, referrals.score(v), reasons.toArray());
     }
   }
 }

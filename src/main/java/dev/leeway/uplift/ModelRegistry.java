@@ -94,6 +94,23 @@ public final class ModelRegistry {
   /** A loaded model: its metadata, encoding and per-outcome learners. */
   public record Loaded(String version, Map<String, Object> metadata, ModelFeatures features, PipelineModel encoding,
       Map<String, UpliftLearner.Fitted> models) {
+    /** The primary outcome (retention at the training horizon): champion and promotion were decided on it. */
+    public String retentionOutcome() {
+      return String.valueOf(metadata.get("primary_outcome"));
+    }
+
+    /** The model's other outcome (converted referrals). */
+    public String referralOutcome() {
+      return models.keySet().stream().filter(o -> !o.equals(retentionOutcome())).findFirst()
+          .orElseThrow(() -> new IllegalStateException("Model " + version + " has no referral outcome: "
+              + models.keySet()));
+    }
+
+    /** The referral window the model was trained on; {@code fallback} for models saved before it was recorded. */
+    public int referralWindowDays(int fallback) {
+      return metadata.get("referral_window_days") instanceof Number n ? n.intValue() : fallback;
+    }
+
     /** Adds {@code outputCol}: the predicted effect of a grant on {@code outcome} for each row. */
     public Dataset<Row> predict(Dataset<Row> rows, String outcome, String outputCol) {
       UpliftLearner.Fitted m = models.get(outcome);
