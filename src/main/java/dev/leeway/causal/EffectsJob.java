@@ -2,9 +2,8 @@ package dev.leeway.causal;
 
 import static org.apache.spark.sql.functions.col;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.leeway.contract.Cols;
+import dev.leeway.causal.nuisance.Nuisance;
 import dev.leeway.features.FeatureCols;
 import dev.leeway.io.Files;
 import dev.leeway.io.RunLayout;
@@ -32,7 +31,6 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class EffectsJob implements Stage {
   public static final String NAME = "effects";
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   @Override
   public String name() {
@@ -54,22 +52,47 @@ public final class EffectsJob implements Stage {
       write(EffectsTables.balance(spark, r.balance(), threshold), staging, "balance");
       write(EffectsTables.roi(spark, r.roi()), staging, "roi");
       write(rowsTable(r.rows(), EffectsEstimator.outcomes(ctx.config())), staging, "rows");
-      Map<String, Object> summary = Summary.of(ctx, r);
-      ctx.layout().writeAtomically(new Path(staging, "summary.json"), JSON.writeValueAsString(summary));
+      EffectsSummary summary = EffectsSummary.of(ctx.runDate().toString(), ctx.config().effects(), r);
+      ctx.layout().writeAtomically(new Path(staging, "summary.json"), summary.write());
       fs.delete(work, true);
       ctx.layout().publish(staging, NAME);
       Path published = ctx.layout().stageDir(NAME);
-      Map<String, Object> metrics = new LinkedHashMap<>(r.population());
-      metrics.put("policies_flagged_for_balance", summary.get("policies_flagged_for_balance"));
-      List<String> warnings = new ArrayList<>();
-      for (Object p : (List<?>) summary.get("policies_flagged_for_balance")) {
-        warnings.add("policy " + p + ": weighted |SMD| above " + threshold + " for some feature; read its estimates "
-            + "with care");
-      }
-      return new StageResult(NAME, Map.of(), List.of(published.toString()), warnings, metrics);
+      return new StageResult(NAME, Map.of(), List.of(published.toString()), warnings(summary), metrics(summary));
     } finally {
       ctx.layout().discard(staging);
     }
+  }
+
+  /** What the console and the status file show: the population, and per policy the primary estimate. */
+  private static Map<String, Object> metrics(EffectsSummary s) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("requests", s.population().requests());
+    m.put("excluded_as_referred_by_flexed", s.population().excludedAsReferredByFlexed());
+    m.put("grants_outside_overlap", s.population().grantsOutsideOverlap());
+    String primary = s.method().primaryOutcome();
+    for (EffectsSummary.PolicyEffects p : s.policies()) {
+      EffectsSummary.EffectFigures f = p.primary(primary);
+      m.put(p.policy(), f == null || f.tooSmall() ? "too little data"
+          : String.format(java.util.Locale.ROOT, "%s %+.3f [%+.3f, %+.3f] (%s; naive %+.3f)", primary,
+              f.doublyRobust().estimate(), f.doublyRobust().low(), f.doublyRobust().high(), p.population(),
+              f.naive().estimate()));
+    }
+    m.put("policies_flagged_for_balance", s.policiesFlaggedForBalance());
+    m.put("policies_flagged_by_negative_control", s.policiesFlaggedByNegativeControl());
+    return m;
+  }
+
+  private static List<String> warnings(EffectsSummary s) {
+    List<String> out = new ArrayList<>();
+    for (String p : s.policiesFlaggedForBalance()) {
+      out.add("policy " + p + ": weighted |SMD| above " + s.method().smdThreshold() + " for some feature; read its "
+          + "estimates with care");
+    }
+    for (String p : s.policiesFlaggedByNegativeControl()) {
+      out.add("policy " + p + ": the negative-control outcome shows an effect a grant cannot have caused; its "
+          + "estimates may carry confounding the models did not remove");
+    }
+    return out;
   }
 
   private static void write(Dataset<Row> d, Path staging, String name) {

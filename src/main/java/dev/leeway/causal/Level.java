@@ -63,6 +63,22 @@ public enum Level {
     return out;
   }
 
+  /** The cell key of a row's policy at this level (Java-side twin of {@link #expand}). */
+  public String policyKey(String policy) {
+    return byPolicy ? policy : ALL;
+  }
+
+  public String segmentKey(String segment) {
+    return bySegment ? segment : ALL;
+  }
+
+  public String teamKey(String team) {
+    return byTeam ? (team == null ? FeatureCols.UNKNOWN : team) : ALL;
+  }
+
+  /** The cell key columns, in order. */
+  public static final List<String> KEY_NAMES = List.of(LEVEL, POLICY_KEY, SEGMENT_KEY, TEAM_KEY);
+
   public static Column[] keys() {
     return new Column[] {col(LEVEL), col(POLICY_KEY), col(SEGMENT_KEY), col(TEAM_KEY)};
   }

@@ -1,152 +1,164 @@
 package dev.leeway.causal;
 
-import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
 import dev.leeway.contract.Cols;
+import dev.leeway.features.FeatureCols;
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import scala.Tuple2;
 
 /**
- * Return on investment per cell: grants and their cost against the incremental value they caused, where
- * incremental retained value per grant is the AIPW ATT of (retained at the ROI horizon x lifetime value at the
- * request) and incremental referral value per grant the AIPW ATT of the converted referrals' value. Intervals
- * come from a Poisson bootstrap over requests with the cross-fitted nuisance predictions held fixed.
+ * Return on investment per cell (overall, policy, segment, team) for the grants the effect estimate is for: those
+ * inside the overlap (grants with comparable denied requests). Value per grant is the doubly robust ATT of the
+ * retained value (retained at the ROI horizon x lifetime value at the request) plus that of the converted
+ * referrals' value; net value = grants valued x value per grant - their cost; ROI = net value / cost. The
+ * interval comes from the estimates' joint influence function, summed per customer (cluster-robust), with the
+ * grants and their cost taken as given.
  */
 public final class Roi {
-  /** Slots of the per-row values the bootstrap sums. */
-  private static final int GRANTS = 0, COST = 1, E_PSI_RV = 2, E_RV = 3, E_PSI_RF = 4, E_RF = 5, E_PSI_RET = 6,
-      E_PSI_REF = 7, MATURE_RV = 8, MATURE_RF = 9, MATURE_RV_T = 10, MATURE_RV_C = 11, WIDTH = 12;
+  private static final String[] OUTCOMES = {"rv", "rf", "ret", "ref"};
 
   /** ROI of one cell; value fields are null when the cell is too small to tell. */
   public record Result(String level, String policy, String segment, String team, long grants, double totalCost,
-      long matureRows, boolean tooSmall, Double incrementalRetainedPerGrant, Double incrementalReferralsPerGrant,
-      Double retainedValue, Double referralValue, Double netValue, Double netValueLow, Double netValueHigh,
-      Double roi, Double roiLow, Double roiHigh, Double paybackDays) implements Serializable {}
+      long grantsValued, double costValued, long matureRows, boolean tooSmall,
+      Interval retainedPerGrant, Interval referralsPerGrant, Double retainedValue, Double referralValue,
+      Interval netValue, Interval roi, Double paybackDays, Double qValue) implements Serializable {
+
+    /** The same result with the Benjamini-Hochberg q-value of its net value among the cells of its level. */
+    Result withQ(double q) {
+      return new Result(level, policy, segment, team, grants, totalCost, grantsValued, costValued, matureRows,
+          tooSmall, retainedPerGrant, referralsPerGrant, retainedValue, referralValue, netValue, roi, paybackDays, q);
+    }
+
+    /** Share of the cell's grants the figures value (the rest had no comparable denied requests). */
+    public Double shareOfGrantsValued() {
+      return grants == 0 ? null : (double) grantsValued / grants;
+    }
+  }
 
   private final int horizonDays;
-  private final int replicates;
-  private final long seed;
-  private final int minCellRows;
-  private final int minArmRows;
+  private final SizeRule size;
 
-  public Roi(int horizonDays, int replicates, long seed, int minCellRows, int minArmRows) {
+  public Roi(int horizonDays, SizeRule size) {
     this.horizonDays = horizonDays;
-    this.replicates = replicates;
-    this.seed = seed;
-    this.minCellRows = minCellRows;
-    this.minArmRows = minArmRows;
+    this.size = size;
   }
 
   /**
-   * {@code scored}: treatment, clipped propensity, overlap flag, cost, and the four ROI outcomes with their mu
-   * columns: retained value, referral value, retention, converted referrals.
+   * {@code scored}: customer, treatment, clipped propensity, overlap flag, cost, and the four ROI outcomes with
+   * their mu_0 columns: retained value, referral value, retention, converted referrals.
    */
   public List<Result> compute(Dataset<Row> scored, String treatmentCol, String eCol, String overlapCol,
       EffectOutcome retainedValue, EffectOutcome referralValue, EffectOutcome retention, EffectOutcome referrals,
       List<Level> levels) {
     Column t = col(treatmentCol).cast("double");
+    Column c = lit(1.0).minus(t);
     Column e = col(eCol);
+    Column w = e.divide(lit(1.0).minus(e));
     Column in = col(overlapCol);
-    Column matureRv = in.and(col(retainedValue.column()).isNotNull());
-    Column matureRf = in.and(col(referralValue.column()).isNotNull());
-    Column[] v = new Column[WIDTH];
-    v[GRANTS] = t;
-    v[COST] = t.multiply(coalesce(col(Cols.COST), lit(0.0)));
-    v[E_PSI_RV] = weighted(matureRv, e, psi(t, e, retainedValue));
-    v[E_RV] = when(matureRv, e).otherwise(0.0);
-    v[E_PSI_RF] = weighted(matureRf, e, psi(t, e, referralValue));
-    v[E_RF] = when(matureRf, e).otherwise(0.0);
-    v[E_PSI_RET] = weighted(matureRv.and(col(retention.column()).isNotNull()), e, psi(t, e, retention));
-    v[E_PSI_REF] = weighted(matureRf.and(col(referrals.column()).isNotNull()), e, psi(t, e, referrals));
-    v[MATURE_RV] = when(matureRv, 1.0).otherwise(0.0);
-    v[MATURE_RF] = when(matureRf, 1.0).otherwise(0.0);
-    v[MATURE_RV_T] = when(matureRv, t).otherwise(0.0);
-    v[MATURE_RV_C] = when(matureRv, lit(1.0).minus(t)).otherwise(0.0);
-    Dataset<Row> values = scored.select(col(Cols.EXCEPTION_ID), col("policy"), col("segment"), col("team"),
-        array(v).as("values"));
-    Dataset<PoissonBootstrap.Input> inputs = Level.expand(values, levels)
-        .select(concat_ws("|", Level.keys()).as("key"), col(Cols.EXCEPTION_ID).as("id"), col("values"))
-        .as(Encoders.bean(PoissonBootstrap.Input.class));
-    List<Tuple2<String, double[]>> sums = inputs
-        .groupByKey((MapFunction<PoissonBootstrap.Input, String>) PoissonBootstrap.Input::getKey, Encoders.STRING())
-        .agg(new PoissonBootstrap(replicates, WIDTH, seed).toColumn())
-        .collectAsList();
-    List<Result> out = new ArrayList<>();
-    for (Tuple2<String, double[]> s : sums) {
-      out.add(result(s._1().split("\\|", -1), s._2()));
+    Column cost = coalesce(col(Cols.COST), lit(0.0));
+    EffectOutcome[] os = {retainedValue, referralValue, retention, referrals};
+    List<String> names = new ArrayList<>();
+    List<Column> values = new ArrayList<>();
+    List<String> plainNames = new ArrayList<>(List.of("grants", "cost", "grants_valued", "cost_valued"));
+    List<Column> plain = new ArrayList<>(List.of(t, t.multiply(cost), when(in, t).otherwise(0.0),
+        when(in, t.multiply(cost)).otherwise(0.0)));
+    for (int i = 0; i < os.length; i++) {
+      Column mature = in.and(col(os[i].column()).isNotNull());
+      Column r0 = col(os[i].column()).cast("double").minus(col(os[i].mu(0)));
+      names.add("t_" + OUTCOMES[i]);
+      values.add(when(mature, t).otherwise(0.0));
+      names.add("a_" + OUTCOMES[i]);
+      values.add(when(mature, t.multiply(r0).minus(c.multiply(w).multiply(r0))).otherwise(0.0));
+      plainNames.add("c_" + OUTCOMES[i]);
+      plain.add(when(mature, c).otherwise(0.0));
+      plainNames.add("n_" + OUTCOMES[i]);
+      plain.add(when(mature, 1.0).otherwise(0.0));
     }
-    out.sort((a, b) -> String.join("|", a.level, a.policy, a.segment, a.team)
-        .compareTo(String.join("|", b.level, b.policy, b.segment, b.team)));
+    Dataset<Row> base = scored.select(col(Cols.POLICY), col(FeatureCols.SEGMENT), col(Cols.TEAM),
+        col(Cols.CUSTOMER_ID), col(treatmentCol), col(eCol), col(overlapCol), col(Cols.COST),
+        col(retainedValue.column()), col(retainedValue.mu(0)), col(referralValue.column()), col(referralValue.mu(0)),
+        col(retention.column()), col(retention.mu(0)), col(referrals.column()), col(referrals.mu(0)));
+    List<Result> cells = new ArrayList<>();
+    // One row per cell: bounded by the business's policies, segments and teams.
+    for (Row r : ClusteredSums.aggregate(Level.expand(base, levels), Level.KEY_NAMES, col(Cols.CUSTOMER_ID), names,
+        values, plainNames, plain).orderBy(Level.keys()).collectAsList()) {
+      cells.add(result(r, names));
+    }
+    return withQValues(cells);
+  }
+
+  /** Benjamini-Hochberg over the net values of each level's cells: many teams are compared at once. */
+  private static List<Result> withQValues(List<Result> cells) {
+    List<Result> out = new ArrayList<>(cells);
+    for (String level : cells.stream().map(Result::level).distinct().toList()) {
+      List<Integer> family = new ArrayList<>();
+      for (int i = 0; i < cells.size(); i++) {
+        if (cells.get(i).level().equals(level) && cells.get(i).netValue() != null) {
+          family.add(i);
+        }
+      }
+      double[] q = MultipleTesting.benjaminiHochberg(
+          family.stream().mapToDouble(i -> cells.get(i).netValue().pValue()).toArray());
+      for (int j = 0; j < family.size(); j++) {
+        out.set(family.get(j), cells.get(family.get(j)).withQ(q[j]));
+      }
+    }
     return out;
   }
 
-  private static Column psi(Column t, Column e, EffectOutcome o) {
-    return Psi.of(t, col(o.column()).cast("double"), e, col(o.mu(0)), col(o.mu(1)));
-  }
-
-  private static Column weighted(Column mature, Column e, Column psi) {
-    return when(mature, e.multiply(psi)).otherwise(0.0);
-  }
-
-  Result result(String[] key, double[] s) {
-    long grants = Math.round(s[GRANTS]);
-    double cost = s[COST];
-    long mature = Math.round(s[MATURE_RV]);
-    boolean tooSmall = mature < minCellRows || s[MATURE_RV_T] < minArmRows || s[MATURE_RV_C] < minArmRows
-        || s[MATURE_RF] < minCellRows || grants == 0;
+  Result result(Row r, List<String> names) {
+    String level = r.getAs(Level.LEVEL);
+    long grants = Math.round(ClusteredSums.number(r, "grants"));
+    double cost = ClusteredSums.number(r, "cost");
+    long valued = Math.round(ClusteredSums.number(r, "grants_valued"));
+    double costValued = ClusteredSums.number(r, "cost_valued");
+    long mature = Math.round(ClusteredSums.number(r, "n_rv"));
+    double[][] sm = ClusteredSums.read(r, names);
+    double[] s = sm[0];
+    long clusters = r.<Long>getAs("clusters");
+    Level l = Level.valueOf(level.toUpperCase(java.util.Locale.ROOT));
+    boolean tooSmall = valued == 0 || size.tooSmall(l, mature, s[0], ClusteredSums.number(r, "c_rv"))
+        || size.tooSmall(l, Math.round(ClusteredSums.number(r, "n_rf")), s[2], ClusteredSums.number(r, "c_rf"));
+    String policy = r.getAs(Level.POLICY_KEY);
+    String segment = r.getAs(Level.SEGMENT_KEY);
+    String team = r.getAs(Level.TEAM_KEY);
     if (tooSmall) {
-      return new Result(key[0], key[1], key[2], key[3], grants, cost, mature, true, null, null, null, null, null,
+      return new Result(level, policy, segment, team, grants, cost, valued, costValued, mature, true, null, null,
           null, null, null, null, null, null);
     }
-    double[] point = values(s, 0);
-    double[] net = new double[replicates];
-    double[] roi = new double[replicates];
-    for (int b = 1; b <= replicates; b++) {
-      double[] r = values(s, b * WIDTH);
-      net[b - 1] = r[0];
-      roi[b - 1] = r[1];
-    }
-    double perGrantValue = s[E_PSI_RV] / s[E_RV] + s[E_PSI_RF] / s[E_RF];
-    Double payback = perGrantValue > 0 && grants > 0 ? horizonDays * (cost / grants) / perGrantValue : null;
-    boolean hasCost = cost > 0;
-    return new Result(key[0], key[1], key[2], key[3], grants, cost, mature, false,
-        s[E_PSI_RET] / s[E_RV], s[E_PSI_REF] / s[E_RF],
-        grants * s[E_PSI_RV] / s[E_RV], grants * s[E_PSI_RF] / s[E_RF],
-        point[0], quantile(net, 0.025), quantile(net, 0.975),
-        hasCost ? point[1] : null, hasCost ? quantile(roi, 0.025) : null, hasCost ? quantile(roi, 0.975) : null,
-        payback);
+    Interval rv = ratio(sm, 0, clusters);
+    Interval rf = ratio(sm, 2, clusters);
+    // Value per grant = rv + rf; its influence function is the sum of theirs.
+    double[] l2 = new double[names.size()];
+    l2[0] = -rv.value() / s[0];
+    l2[1] = 1 / s[0];
+    l2[2] = -rf.value() / s[2];
+    l2[3] = 1 / s[2];
+    double perGrant = rv.value() + rf.value();
+    double perGrantSe = ClusteredSums.clusterSe(l2, sm[1], clusters);
+    Interval net = new Interval(valued * perGrant - costValued, valued * perGrantSe);
+    Interval roi = costValued > 0 ? new Interval(net.value() / costValued, net.se() / costValued) : null;
+    Double payback = perGrant > 0 ? horizonDays * (costValued / valued) / perGrant : null;
+    return new Result(level, policy, segment, team, grants, cost, valued, costValued, mature, false,
+        ratio(sm, 4, clusters), ratio(sm, 6, clusters), valued * rv.value(), valued * rf.value(), net, roi, payback,
+        null);
   }
 
-  /** Net value and ROI from the sums at {@code base}. */
-  private static double[] values(double[] s, int base) {
-    double grants = s[base + GRANTS];
-    double cost = s[base + COST];
-    double perGrant = s[base + E_PSI_RV] / s[base + E_RV] + s[base + E_PSI_RF] / s[base + E_RF];
-    double net = grants * perGrant - cost;
-    return new double[] {net, cost > 0 ? net / cost : Double.NaN};
-  }
-
-  static double quantile(double[] values, double q) {
-    double[] v = Arrays.stream(values).filter(Double::isFinite).sorted().toArray();
-    if (v.length == 0) {
-      return Double.NaN;
-    }
-    double pos = q * (v.length - 1);
-    int lo = (int) Math.floor(pos);
-    int hi = (int) Math.ceil(pos);
-    return v[lo] + (v[hi] - v[lo]) * (pos - lo);
+  /** The doubly robust ATT sum(A)/sum(T) of the outcome whose (T, A) sit at {@code at}, {@code at + 1}. */
+  private static Interval ratio(double[][] sm, int at, long clusters) {
+    double[] s = sm[0];
+    double theta = s[at + 1] / s[at];
+    double[] l = new double[s.length];
+    l[at] = -theta / s[at];
+    l[at + 1] = 1 / s[at];
+    return new Interval(theta, ClusteredSums.clusterSe(l, sm[1], clusters));
   }
 }

@@ -33,15 +33,22 @@ public record LeewayConfig(
   /** Outcome horizons and windows after the index time, and how referral value and interference are defined. */
   public record OutcomeSettings(
       List<Integer> horizonsDays, int inactivityDays, List<Integer> referralWindowsDays,
-      List<Integer> revenueWindowsDays, double referredCustomerDefaultValue, int interferenceWindowDays)
+      List<Integer> revenueWindowsDays, double referredCustomerDefaultValue, int interferenceWindowDays,
+      int negativeControlLagDays, int negativeControlWindowDays)
       implements java.io.Serializable {}
 
   /** How causal effects and ROI are estimated (see conf/base.conf for each setting). */
   public record EffectSettings(
-      String propensityModel, String outcomeModel, double outcomeRidge, int folds, long seed, double clipLow, double clipHigh,
-      double overlapLow, double overlapHigh, int minCellRows, int minArmRows, double smdThreshold,
-      boolean excludeReferredByFlexedControls, boolean placebo, int roiHorizonDays, int roiReferralWindowDays,
-      int bootstrapReplicates, int gbtMaxIter, int gbtMaxDepth) implements java.io.Serializable {}
+      String propensityModel, String outcomeModel, double ridgeRows, double policyShrinkageRows, int splineKnots,
+      int maxPolicyModels, int folds, long seed, double clipLow, double clipHigh, double overlapLow,
+      double overlapHigh, int minCellRows, int minArmRows, double smdThreshold, double smdRelativeTolerance,
+      String referredByFlexed, boolean placebo, double fdr, double sensitivityStrength, int roiHorizonDays,
+      int roiReferralWindowDays, int gbtMaxIter, int gbtMaxDepth) implements java.io.Serializable {
+
+    /** Customers referred by a flexed customer: left out of both arms, or kept with the flag as a feature. */
+    public static final String EXCLUDE = "exclude";
+    public static final String ADJUST = "adjust";
+  }
 
   /** How uplift models are trained, evaluated and promoted (see conf/base.conf for each setting). */
   public record TrainSettings(
@@ -135,42 +142,42 @@ public record LeewayConfig(
         days(c, "leeway.outcomes.referral_windows_days"),
         days(c, "leeway.outcomes.revenue_windows_days"),
         nonNegative(c, "leeway.outcomes.referred_customer_default_value"),
-        positive(c, "leeway.outcomes.interference_window_days"));
+        positive(c, "leeway.outcomes.interference_window_days"),
+        positive(c, "leeway.outcomes.negative_control.lag_days"),
+        positive(c, "leeway.outcomes.negative_control.window_days"));
+    int longestFeatureWindow = java.util.Collections.max(features.windowsDays());
+    if (outcomes.negativeControlLagDays() < longestFeatureWindow) {
+      throw new ConfigError("Configuration key leeway.outcomes.negative_control.lag_days ("
+          + outcomes.negativeControlLagDays() + ") must be at least the longest feature window in "
+          + "leeway.features.windows_days (" + longestFeatureWindow + "): a negative-control outcome must not be a "
+          + "feature the models adjust for");
+    }
 
     EffectSettings effects = new EffectSettings(
         oneOf(c, "leeway.effects.propensity_model", "logistic", "gbt"),
         oneOf(c, "leeway.effects.outcome_model", "linear", "gbt"),
-        nonNegative(c, "leeway.effects.outcome_ridge"),
+        nonNegative(c, "leeway.effects.ridge_rows"),
+        nonNegative(c, "leeway.effects.policy_shrinkage_rows"),
+        atLeast(c, "leeway.effects.spline_knots", 0),
+        atLeast(c, "leeway.effects.max_policy_models", 0),
         atLeast(c, "leeway.effects.folds", 2),
         c.integer("leeway.effects.seed"),
         probability(c, "leeway.effects.clip_low"),
         probability(c, "leeway.effects.clip_high"),
-        probability(c, "leeway.effects.overlap_low"),
+        share(c, "leeway.effects.overlap_low"),
         probability(c, "leeway.effects.overlap_high"),
         positive(c, "leeway.effects.min_cell_rows"),
         positive(c, "leeway.effects.min_arm_rows"),
         probability(c, "leeway.effects.smd_threshold"),
-        c.bool("leeway.effects.exclude_referred_by_flexed_controls"),
+        probability(c, "leeway.effects.smd_relative_tolerance"),
+        oneOf(c, "leeway.effects.referred_by_flexed", EffectSettings.EXCLUDE, EffectSettings.ADJUST),
         c.bool("leeway.effects.placebo"),
+        probability(c, "leeway.effects.fdr"),
+        probability(c, "leeway.effects.sensitivity_strength"),
         positive(c, "leeway.effects.roi_horizon_days"),
         positive(c, "leeway.effects.roi_referral_window_days"),
-        atLeast(c, "leeway.effects.bootstrap_replicates", 20),
         positive(c, "leeway.effects.gbt.max_iter"),
         positive(c, "leeway.effects.gbt.max_depth"));
-    if (effects.clipLow() >= effects.clipHigh() || effects.overlapLow() >= effects.overlapHigh()) {
-      throw new ConfigError("Configuration keys leeway.effects.clip_low/clip_high and overlap_low/overlap_high must "
-          + "each be a range with low < high");
-    }
-    if (!outcomes.horizonsDays().contains(effects.roiHorizonDays())) {
-      throw new ConfigError("Configuration key leeway.effects.roi_horizon_days (" + effects.roiHorizonDays()
-          + ") must be one of leeway.outcomes.horizons_days " + outcomes.horizonsDays());
-    }
-    if (!outcomes.referralWindowsDays().contains(effects.roiReferralWindowDays())) {
-      throw new ConfigError("Configuration key leeway.effects.roi_referral_window_days ("
-          + effects.roiReferralWindowDays() + ") must be one of leeway.outcomes.referral_windows_days "
-          + outcomes.referralWindowsDays());
-    }
-
     TrainSettings train = new TrainSettings(
         positive(c, "leeway.train.retention_horizon_days"),
         positive(c, "leeway.train.referral_window_days"),
@@ -307,6 +314,15 @@ public record LeewayConfig(
     double v = c.number(path);
     if (!(v > 0 && v <= 1)) {
       throw new ConfigError("Configuration key " + path + " must lie in (0, 1], got " + v);
+    }
+    return v;
+  }
+
+  /** A share in [0, 1). */
+  private static double share(TrackedConfig c, String path) {
+    double v = c.number(path);
+    if (!(v >= 0 && v < 1)) {
+      throw new ConfigError("Configuration key " + path + " must lie in [0, 1), got " + v);
     }
     return v;
   }

@@ -32,6 +32,8 @@ public final class FeatureCols {
 
   /** Value of categorical features that are missing. */
   public static final String UNKNOWN = "UNKNOWN";
+  /** Value of categorical features outside the levels a model keeps. */
+  public static final String OTHER = "OTHER";
 
   public static String events(int days) {
     return "events_" + days + "d";

@@ -7,6 +7,11 @@ public final class OutcomeCols {
   public static final String TREATED = "treated";
   public static final String REFERRED_BY_FLEXED = "referred_by_flexed";
   public static final String REQUEST_CHANNEL = "request_channel";
+  /**
+   * The negative-control outcome: activity events in a window well before the request (null when the customer or the
+   * data does not reach back that far). No grant can have caused it.
+   */
+  public static final String NEGATIVE_CONTROL = "negative_control_events";
 
   /** 1 retained, 0 not, null when the horizon ends after the run date (immature). */
   public static String retained(int days) {

@@ -6,6 +6,8 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.max_by;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.unix_seconds;
 import static org.apache.spark.sql.functions.when;
@@ -47,6 +49,7 @@ public final class Outcomes {
     Dataset<Row> out = index
         .join(activityAfter(idx, key, t.activity()), key, "left")
         .join(referralsAfter(idx, key, t), key, "left")
+        .join(negativeControl(idx, key, t), key, "left")
         .join(referredByFlexed(t), index.col(Cols.CUSTOMER_ID).equalTo(col("__flexed_cid")), "left")
         .withColumn(OutcomeCols.REFERRED_BY_FLEXED, coalesce(col("__flexed"), lit(false)))
         .drop("__flexed", "__flexed_cid");
@@ -76,6 +79,31 @@ public final class Outcomes {
       }
     }
     return out.drop(helpers.toArray(String[]::new));
+  }
+
+  /**
+   * Non-CHURN activity events in [index - lag - window, index - lag): before the request and outside every feature
+   * window. Null when that window starts before the customer signed up or before the earliest activity event in the
+   * data (the extract does not reach back that far, so a count would be partial).
+   */
+  private Dataset<Row> negativeControl(Dataset<Row> idx, String key, ConformedTables t) {
+    long lag = settings.negativeControlLagDays() * DAY;
+    long start = lag + settings.negativeControlWindowDays() * DAY;
+    Dataset<Row> a = t.activity().filter(col(Cols.EVENT_TYPE).notEqual(Cols.CHURN))
+        .select(col(Cols.CUSTOMER_ID).as("__ncid"), unix_seconds(col(Cols.EVENT_AT)).as("__nc_s"));
+    Row first = t.activity().agg(min(unix_seconds(col(Cols.EVENT_AT)))).first();
+    long earliest = first.isNullAt(0) ? Long.MAX_VALUE : first.getLong(0);
+    Column ev = a.col("__nc_s");
+    Dataset<Row> counts = idx.join(a, idx.col(CID).equalTo(a.col("__ncid"))
+            .and(ev.geq(idx.col(AT_S).minus(start))).and(ev.lt(idx.col(AT_S).minus(lag))))
+        .groupBy(col(key)).agg(count(lit(1)).as("__nc_events"));
+    Dataset<Row> signup = t.customers().select(col(Cols.CUSTOMER_ID).as("__scid"),
+        unix_seconds(col(Cols.SIGNUP_DATE).cast("timestamp")).as("__signup_s"));
+    Column windowStart = col(AT_S).minus(start);
+    return idx.join(signup, idx.col(CID).equalTo(signup.col("__scid")), "left")
+        .join(counts, key, "left")
+        .select(col(key), when(windowStart.geq(lit(earliest)).and(windowStart.geq(col("__signup_s"))),
+            coalesce(col("__nc_events"), lit(0L))).as(OutcomeCols.NEGATIVE_CONTROL));
   }
 
   private Column mature(Column atS, int days) {

@@ -9,6 +9,8 @@ import static org.apache.spark.sql.functions.lit;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.leeway.causal.EffectsSummary;
+import dev.leeway.causal.Level;
 import dev.leeway.contract.Cols;
 import dev.leeway.features.FeatureCols;
 import dev.leeway.io.Files;
@@ -50,6 +52,7 @@ public final class ReportJob implements Stage {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final int STORIES = 10;
   private static final int TREND_RUNS = 30;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ReportJob.class);
 
   @Override
   public String name() {
@@ -65,26 +68,31 @@ public final class ReportJob implements Stage {
       throw new InputError("Cannot write the report: " + effectsSummary + " does not exist; run `leeway effects` (or "
           + "`leeway nightly`) for this run date first");
     }
-    Map<String, Object> effects = readJson(fs, effectsSummary);
+    EffectsSummary effects;
+    try (InputStream in = fs.open(effectsSummary)) {
+      effects = EffectsSummary.read(in);
+    }
     Dataset<Row> requests = OutcomesJob.readRequests(ctx, "write the report");
     Map<String, Object> model = new LinkedHashMap<>();
     model.put("run_date", ctx.runDate().toString());
     model.put("generated_at", Instant.now().toString());
     model.put("code_version", Version.get());
-    model.put("method", effects.get("method"));
-    model.put("population", effects.get("population"));
-    model.put("policies_flagged_for_balance", effects.get("policies_flagged_for_balance"));
-
-    @SuppressWarnings("unchecked")
-    Map<String, Object> overall = (Map<String, Object>) ((Map<String, Object>) effects.get("roi")).get("overall");
+    model.put("method", asMap(effects.method()));
+    model.put("population", asMap(effects.population()));
+    model.put("policies_flagged_for_balance", effects.policiesFlaggedForBalance());
+    model.put("policies_flagged_by_negative_control", effects.policiesFlaggedByNegativeControl());
+    double fdr = effects.method().fdr();
+    Map<String, Object> overall = effects.overall() == null ? Map.of() : ReportModel.roiRow(effects.overall(), fdr);
     model.put("overall", overall);
-    model.put("overall_verdict", ReportModel.verdict(overall));
-    model.put("overall_sentence", ReportModel.sentence("All policies together", overall));
-    model.put("policies", policyRows(effects));
+    model.put("overall_verdict", overall.get("verdict"));
+    model.put("overall_sentence", overall.get("sentence"));
+    model.put("policies", ReportModel.policyRows(effects));
+    model.put("checks", ReportModel.checks(effects));
+    model.put("cells", ReportModel.cells(effects));
     Dataset<Row> judged = modelJudgement(ctx, requests);
-    model.put("segments", withGrantRates(ReportModel.roiRows(effects, "segment"), requests, judged,
+    model.put("segments", withGrantRates(ReportModel.roiRows(effects, Level.SEGMENT), requests, judged,
         FeatureCols.SEGMENT));
-    model.put("teams", withGrantRates(ReportModel.roiRows(effects, "team"), requests, judged, Cols.TEAM));
+    model.put("teams", withGrantRates(ReportModel.roiRows(effects, Level.TEAM), requests, judged, Cols.TEAM));
     model.put("model_match_available", judged != null);
     model.put("retention_curve", retentionCurve(effects, requests, ctx.config().outcomes().horizonsDays()));
     model.put("trend", trend(fs, ctx));
@@ -160,27 +168,9 @@ public final class ReportJob implements Stage {
     }
   }
 
-  /** Per policy: ROI with verdict, grant rate, and the AIPW uplift per retention horizon and referral window. */
-  @SuppressWarnings("unchecked")
-  private static List<Map<String, Object>> policyRows(Map<String, Object> effects) {
-    List<Map<String, Object>> rows = ReportModel.roiRows(effects, "policy");
-    Map<String, Object> policies = (Map<String, Object>) effects.getOrDefault("policies", Map.of());
-    for (Map<String, Object> row : rows) {
-      Map<String, Object> p = (Map<String, Object>) policies.getOrDefault(row.get("name"), Map.of());
-      row.put("requests", p.get("requests"));
-      row.put("grant_rate", p.get("grant_rate"));
-      row.put("balance_flag", p.get("balance_flag"));
-      Map<String, Object> fx = (Map<String, Object>) p.getOrDefault("effects", Map.of());
-      for (Map.Entry<String, Object> e : fx.entrySet()) {
-        if (e.getKey().startsWith("retention_") || e.getKey().startsWith("referrals_")) {
-          Map<String, Object> aipw = (Map<String, Object>) ((Map<String, Object>) e.getValue()).get("aipw");
-          row.put(e.getKey(), aipw == null ? null : aipw.get("estimate"));
-          row.put(e.getKey() + "_low", aipw == null ? null : aipw.get("low"));
-          row.put(e.getKey() + "_high", aipw == null ? null : aipw.get("high"));
-        }
-      }
-    }
-    return rows;
+  /** A summary record as the snake_case map the template and the JSON export read. */
+  private static Map<String, Object> asMap(Object record) {
+    return EffectsSummary.JSON.convertValue(record, new TypeReference<LinkedHashMap<String, Object>>() {});
   }
 
   /**
@@ -248,26 +238,19 @@ public final class ReportJob implements Stage {
    * Retention of granted customers at each horizon against the estimate for comparable denied ones: the granted
    * rate minus the effect on the granted (the grant-weighted doubly robust ATT over policies with an estimate).
    */
-  @SuppressWarnings("unchecked")
-  private static List<Map<String, Object>> retentionCurve(Map<String, Object> effects, Dataset<Row> requests,
+  private static List<Map<String, Object>> retentionCurve(EffectsSummary effects, Dataset<Row> requests,
       List<Integer> horizons) {
     List<Map<String, Object>> out = new ArrayList<>();
-    Map<String, Object> policies = (Map<String, Object>) effects.getOrDefault("policies", Map.of());
     for (int h : horizons) {
       double weighted = 0;
       double weights = 0;
-      for (Object p : policies.values()) {
-        Map<String, Object> fx = (Map<String, Object>) ((Map<String, Object>) p).getOrDefault("effects", Map.of());
-        Map<String, Object> e = (Map<String, Object>) fx.get("retention_" + h + "d");
-        if (e == null || Boolean.TRUE.equals(e.get("too_small")) || !(e.get("aipw") instanceof Map)) {
+      for (EffectsSummary.PolicyEffects p : effects.policies()) {
+        EffectsSummary.EffectFigures e = p.effects().get("retention_" + h + "d");
+        if (e == null || e.tooSmall() || e.doublyRobust() == null) {
           continue;
         }
-        Double att = ReportModel.num(((Map<String, Object>) e.get("aipw")).get("estimate"));
-        Double n = ReportModel.num(e.get("mature_treated"));
-        if (att != null && n != null) {
-          weighted += att * n;
-          weights += n;
-        }
+        weighted += e.doublyRobust().estimate() * e.matureTreated();
+        weights += e.matureTreated();
       }
       if (weights == 0) {
         continue;
@@ -287,8 +270,10 @@ public final class ReportJob implements Stage {
     return out;
   }
 
-  /** Overall ROI and net value of this and earlier runs (the last {@value #TREND_RUNS} with an effects summary). */
-  @SuppressWarnings("unchecked")
+  /**
+   * Overall ROI and net value of this and earlier runs (the last {@value #TREND_RUNS} with an effects summary this
+   * version can read).
+   */
   private static List<Map<String, Object>> trend(FileSystem fs, StageContext ctx) throws IOException {
     Path runs = ctx.layout().runDir().getParent();
     List<LocalDate> dates = new ArrayList<>();
@@ -305,12 +290,22 @@ public final class ReportJob implements Stage {
     dates.sort(null);
     List<Map<String, Object>> out = new ArrayList<>();
     for (LocalDate d : dates.subList(Math.max(0, dates.size() - TREND_RUNS), dates.size())) {
-      Map<String, Object> s = readJson(fs, new Path(new Path(runs, d.toString()), "effects/summary.json"));
-      Map<String, Object> o = (Map<String, Object>) ((Map<String, Object>) s.get("roi")).get("overall");
+      EffectsSummary s;
+      try (InputStream in = fs.open(new Path(new Path(runs, d.toString()), "effects/summary.json"))) {
+        s = EffectsSummary.read(in);
+      } catch (IOException | RuntimeException older) {
+        LOG.warn("Trend: skipping the effects summary of {}, written in a format this version does not read ({})", d,
+            older.getMessage());
+        continue;
+      }
+      if (s.overall() == null) {
+        continue;
+      }
+      Map<String, Object> o = ReportModel.roiRow(s.overall(), s.method().fdr());
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("run_date", d.toString());
-      for (String k : List.of("grants", "totalCost", "netValue", "netValueLow", "netValueHigh", "roi", "roiLow",
-          "roiHigh")) {
+      for (String k : List.of("grants", "cost", "net_value", "net_value_low", "net_value_high", "roi", "roi_low",
+          "roi_high")) {
         row.put(k, o.get(k));
       }
       out.add(row);

@@ -17,7 +17,7 @@ import dev.leeway.outcomes.OutcomesJob;
 import dev.leeway.run.Stage;
 import dev.leeway.run.StageContext;
 import dev.leeway.run.StageResult;
-import dev.leeway.causal.ModelFeatures;
+import dev.leeway.features.ModelFeatures;
 import dev.leeway.run.Version;
 import dev.leeway.uplift.ModelRegistry;
 import java.time.Instant;

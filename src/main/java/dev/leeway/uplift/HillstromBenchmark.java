@@ -10,7 +10,7 @@ import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import dev.leeway.causal.CrossFit;
-import dev.leeway.causal.ModelFeatures;
+import dev.leeway.features.ModelFeatures;
 import dev.leeway.config.LeewayConfig;
 import dev.leeway.config.LeewayConfig.TrainSettings;
 import dev.leeway.io.InputError;
@@ -108,7 +108,7 @@ public final class HillstromBenchmark {
         TrainSettings s = config.train();
         Dataset<Row> all = null;
         for (String name : names) {
-          Dataset<Row> scored = new UpliftLearner(name, s, config.effects()).fit(train).predict(test,
+          Dataset<Row> scored = new UpliftLearner(name, s, config.effects(), features).fit(train).predict(test,
               UpliftMetrics.SCORE).select(col("unit_id"), col(UpliftMetrics.SCORE),
                   col(UpliftLearner.T).as(UpliftMetrics.T), col(UpliftLearner.Y).as(UpliftMetrics.Y))
               .withColumn("ranking", lit(name));

@@ -8,8 +8,8 @@ import static org.apache.spark.sql.functions.when;
 
 import dev.leeway.causal.CrossFit;
 import dev.leeway.causal.EffectOutcome;
-import dev.leeway.causal.ModelFeatures;
-import dev.leeway.causal.Nuisance;
+import dev.leeway.features.ModelFeatures;
+import dev.leeway.causal.nuisance.Nuisance;
 import dev.leeway.causal.Psi;
 import dev.leeway.config.LeewayConfig.EffectSettings;
 import dev.leeway.config.LeewayConfig.TrainSettings;
@@ -58,11 +58,14 @@ public final class UpliftLearner {
   private final String name;
   private final TrainSettings settings;
   private final EffectSettings nuisance;
+  private final ModelFeatures features;
 
-  public UpliftLearner(String name, TrainSettings settings, EffectSettings nuisance) {
+  /** {@code features}: how the rows' feature vector was built (the DR-learner's nuisance models need its layout). */
+  public UpliftLearner(String name, TrainSettings settings, EffectSettings nuisance, ModelFeatures features) {
     this.name = name;
     this.settings = settings;
     this.nuisance = nuisance;
+    this.features = features;
   }
 
   public String name() {
@@ -213,7 +216,7 @@ public final class UpliftLearner {
   /** psi from cross-fitted nuisance models (the effects stage's), with the propensity clipped. */
   private Dataset<Row> pseudoOutcome(Dataset<Row> train) {
     EffectOutcome y = new EffectOutcome("y", Y, 0, EffectOutcome.Kind.RETENTION);
-    Dataset<Row> scored = new Nuisance(nuisance).fit(train, T, List.of(y))
+    Dataset<Row> scored = new Nuisance(nuisance, Nuisance.design(train, features, nuisance)).fit(train, T, List.of(y))
         .persist(StorageLevel.MEMORY_AND_DISK());
     org.apache.spark.sql.Column e = least(greatest(col(Nuisance.E_RAW), lit(nuisance.clipLow())),
         lit(nuisance.clipHigh()));

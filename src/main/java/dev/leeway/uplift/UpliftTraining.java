@@ -14,7 +14,7 @@ import static org.apache.spark.sql.functions.unix_seconds;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import dev.leeway.causal.CrossFit;
-import dev.leeway.causal.ModelFeatures;
+import dev.leeway.features.ModelFeatures;
 import dev.leeway.config.LeewayConfig;
 import dev.leeway.config.LeewayConfig.TrainSettings;
 import dev.leeway.contract.Cols;
@@ -85,16 +85,17 @@ public final class UpliftTraining {
    * @param materialize stores an intermediate result and returns it read back
    */
   public Result train(Dataset<Row> requests, Dataset<Row> truth, UnaryOperator<Dataset<Row>> materialize) {
-    Column interference = col(OutcomeCols.TREATED).equalTo(0).and(col(OutcomeCols.REFERRED_BY_FLEXED));
-    Dataset<Row> population = config.effects().excludeReferredByFlexedControls()
-        ? requests.filter(not(interference)) : requests;
+    // Interference: customers referred by a flexed customer are treated alike in both arms (as in effects).
+    Dataset<Row> population = config.effects().referredByFlexed().equals(LeewayConfig.EffectSettings.EXCLUDE)
+        ? requests.filter(not(col(OutcomeCols.REFERRED_BY_FLEXED))) : requests;
     ModelFeatures features = features();
     Dataset<Row> prepared = features.prepare(population.withColumn(UpliftLearner.T,
         col(OutcomeCols.TREATED).cast("double")));
     PipelineModel encoding = features.fit(prepared);
-    Dataset<Row> vectors = CrossFit.assignFolds(ModelFeatures.transform(encoding, prepared), Cols.EXCEPTION_ID,
+    // Folds and the random split are drawn by customer: a customer's requests share outcome windows.
+    Dataset<Row> vectors = CrossFit.assignFolds(ModelFeatures.transform(encoding, prepared), Cols.CUSTOMER_ID,
         config.effects().folds(), config.effects().seed())
-        .withColumn("__random_split", pmod(xxhash64(col(Cols.EXCEPTION_ID), lit(settings.seed())), lit(10_000))
+        .withColumn("__random_split", pmod(xxhash64(col(Cols.CUSTOMER_ID), lit(settings.seed())), lit(10_000))
             .lt(Math.round(settings.testFraction() * 10_000)))
         .persist(StorageLevel.MEMORY_AND_DISK());
     try {
@@ -154,7 +155,7 @@ public final class UpliftTraining {
   }
 
   private UpliftLearner learner(String name) {
-    return new UpliftLearner(name, settings, config.effects());
+    return new UpliftLearner(name, settings, config.effects(), features());
   }
 
   /** Requests at or after this instant (epoch seconds) are the newest test_fraction of {@code mature}. */

@@ -1,11 +1,12 @@
 package dev.leeway.causal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.leeway.support.TestSpark;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -13,111 +14,164 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 
-/** The naive, IPW and AIPW estimators computed from Spark sums agree with their definitions written out directly. */
+/**
+ * The naive, IPW and doubly robust ATT computed from Spark's clustered sums agree with their definitions written
+ * out row by row, with standard errors that sum the influence function within each customer before squaring.
+ */
 class EstimatorsTest {
   private static final EffectOutcome Y = new EffectOutcome("y", "y", 90, EffectOutcome.Kind.RETENTION);
-  // policy, t, y, e, mu0, mu1, overlap
+  // customer, t, y, e, mu0, mu1
   private static final Object[][] ROWS = {
-      {"P", 1.0, 1.0, 0.8, 0.6, 0.9, true}, {"P", 1.0, 0.0, 0.6, 0.5, 0.7, true}, {"P", 1.0, 1.0, 0.7, 0.4, 0.8, true},
-      {"P", 0.0, 0.0, 0.3, 0.3, 0.6, true}, {"P", 0.0, 1.0, 0.5, 0.5, 0.7, true}, {"P", 0.0, 0.0, 0.2, 0.2, 0.5, true},
-      {"P", 0.0, 1.0, 0.4, 0.6, 0.8, true}, {"P", 1.0, 1.0, 0.99, 0.9, 0.9, false}};
+      {"C1", 1.0, 1.0, 0.8, 0.6, 0.9}, {"C1", 0.0, 0.0, 0.6, 0.5, 0.7}, {"C2", 1.0, 1.0, 0.7, 0.4, 0.8},
+      {"C3", 0.0, 0.0, 0.3, 0.3, 0.6}, {"C3", 0.0, 1.0, 0.5, 0.5, 0.7}, {"C4", 0.0, 0.0, 0.2, 0.2, 0.5},
+      {"C5", 0.0, 1.0, 0.4, 0.6, 0.8}, {"C5", 1.0, 1.0, 0.9, 0.7, 0.9}, {"C6", 1.0, 0.0, 0.5, 0.4, 0.6},
+      {"C7", 0.0, 1.0, 0.35, 0.5, 0.6}, {"C7", 1.0, 0.0, 0.45, 0.3, 0.5}, {"C8", 0.0, 0.0, 0.6, 0.4, 0.6}};
 
-  private static Dataset<Row> rows() {
-    StructType s = new StructType().add("policy", DataTypes.StringType).add("t", DataTypes.DoubleType)
+  private static AttMoments moments() {
+    StructType s = new StructType().add("customer_id", DataTypes.StringType).add("t", DataTypes.DoubleType)
         .add("y", DataTypes.DoubleType).add("e", DataTypes.DoubleType).add(Y.mu(0), DataTypes.DoubleType)
-        .add(Y.mu(1), DataTypes.DoubleType).add("overlap", DataTypes.BooleanType)
-        .add("segment", DataTypes.StringType).add("team", DataTypes.StringType);
+        .add(Y.mu(1), DataTypes.DoubleType).add("policy", DataTypes.StringType).add("segment", DataTypes.StringType)
+        .add("team", DataTypes.StringType);
     List<Row> rows = new ArrayList<>();
     for (Object[] r : ROWS) {
-      rows.add(RowFactory.create(r[0], r[1], r[2], r[3], r[4], r[5], r[6], "S", "T1"));
+      rows.add(RowFactory.create(r[0], r[1], r[2], r[3], r[4], r[5], "P", "S", "T1"));
     }
-    return TestSpark.session().createDataFrame(rows, s);
+    Dataset<Row> d = TestSpark.session().createDataFrame(rows, s);
+    List<Row> out = CellMoments.aggregate(d, "t", "e", List.of(Y), List.of(Level.POLICY)).collectAsList();
+    assertEquals(1, out.size(), "one cell, one outcome");
+    return CellMoments.read(out.get(0));
   }
 
-  private static AttSums sums() {
-    List<Row> out = CellStats.sums(rows(), "t", "e", "overlap", List.of(Y), List.of(Level.POLICY)).collectAsList();
-    assertEquals(1, out.size(), "one cell, one outcome");
-    return CellStats.read(out.get(0));
+  /** sqrt(G/(G-1) * sum over customers of (sum of the customer's influence terms)^2). */
+  private static double clusterSe(double[] influence) {
+    Map<Object, Double> byCustomer = new LinkedHashMap<>();
+    for (int i = 0; i < ROWS.length; i++) {
+      byCustomer.merge(ROWS[i][0], influence[i], Double::sum);
+    }
+    double ss = byCustomer.values().stream().mapToDouble(v -> v * v).sum();
+    int g = byCustomer.size();
+    return Math.sqrt(ss * g / (g - 1.0));
+  }
+
+  private static double col(int i, int c) {
+    return (double) ROWS[i][c];
   }
 
   @Test
-  void naiveIsTheDifferenceOfArmMeansOverTheOverlapRows() {
-    AttSums s = sums();
-    assertEquals(7, s.n(), 1e-12, "the row outside the overlap is left out");
-    double mT = 2.0 / 3;
-    double mC = 2.0 / 4;
-    assertEquals(mT - mC, s.naive().value(), 1e-12, "naive difference");
-    double vT = ((1 - mT) * (1 - mT) * 2 + mT * mT) / 2;
-    double vC = (mC * mC * 2 + (1 - mC) * (1 - mC) * 2) / 3;
-    assertEquals(Math.sqrt(vT / 3 + vC / 4), s.naive().se(), 1e-12, "Welch standard error");
+  void sumsCountRowsAndCustomers() {
+    AttMoments m = moments();
+    assertEquals(12, m.rows(), "rows");
+    assertEquals(8, m.clusters(), "customers");
+    assertEquals(5, m.treated(), 1e-12, "granted rows");
+  }
+
+  @Test
+  void naiveIsTheDifferenceOfArmMeans() {
+    double nT = 0, nC = 0, sT = 0, sC = 0;
+    for (int i = 0; i < ROWS.length; i++) {
+      nT += col(i, 1);
+      nC += 1 - col(i, 1);
+      sT += col(i, 1) * col(i, 2);
+      sC += (1 - col(i, 1)) * col(i, 2);
+    }
+    double mT = sT / nT;
+    double mC = sC / nC;
+    double[] inf = new double[ROWS.length];
+    for (int i = 0; i < ROWS.length; i++) {
+      double t = col(i, 1);
+      inf[i] = t * (col(i, 2) - mT) / nT - (1 - t) * (col(i, 2) - mC) / nC;
+    }
+    Interval naive = moments().naive();
+    assertEquals(mT - mC, naive.value(), 1e-12, "naive difference");
+    assertEquals(clusterSe(inf), naive.se(), 1e-12, "cluster-robust standard error");
   }
 
   @Test
   void ipwWeighsControlsByTheOddsOfTheirPropensity() {
-    double num = 0;
-    double den = 0;
-    for (Object[] r : ROWS) {
-      if ((double) r[1] == 0.0 && (boolean) r[6]) {
-        double w = (double) r[3] / (1 - (double) r[3]);
-        num += w * (double) r[2];
-        den += w;
-      }
+    double nT = 0, sT = 0, sw = 0, swy = 0;
+    for (int i = 0; i < ROWS.length; i++) {
+      double t = col(i, 1);
+      double w = col(i, 3) / (1 - col(i, 3));
+      nT += t;
+      sT += t * col(i, 2);
+      sw += (1 - t) * w;
+      swy += (1 - t) * w * col(i, 2);
     }
-    assertEquals(2.0 / 3 - num / den, sums().ipw().value(), 1e-12, "treated mean minus odds-weighted control mean");
+    double a = sT / nT;
+    double b = swy / sw;
+    double[] inf = new double[ROWS.length];
+    for (int i = 0; i < ROWS.length; i++) {
+      double t = col(i, 1);
+      double w = col(i, 3) / (1 - col(i, 3));
+      inf[i] = t * (col(i, 2) - a) / nT - (1 - t) * w * (col(i, 2) - b) / sw;
+    }
+    Interval ipw = moments().ipw();
+    assertEquals(a - b, ipw.value(), 1e-12, "treated mean minus odds-weighted control mean");
+    assertEquals(clusterSe(inf), ipw.se(), 1e-12, "cluster-robust standard error");
   }
 
   @Test
-  void aipwIsThePropensityWeightedMeanOfPsiWithItsInfluenceFunctionError() {
-    double sumE = 0;
-    double sumEpsi = 0;
-    List<double[]> kept = new ArrayList<>();
-    for (Object[] r : ROWS) {
-      if (!(boolean) r[6]) {
-        continue;
-      }
-      double t = (double) r[1];
-      double y = (double) r[2];
-      double e = (double) r[3];
-      double mu0 = (double) r[4];
-      double mu1 = (double) r[5];
-      double psi = mu1 - mu0 + t * (y - mu1) / e - (1 - t) * (y - mu0) / (1 - e);
-      sumE += e;
-      sumEpsi += e * psi;
-      kept.add(new double[] {e, psi});
+  void doublyRobustIsTheAtteScoreWithItsInfluenceFunction() {
+    double nT = 0, sum = 0;
+    for (int i = 0; i < ROWS.length; i++) {
+      double t = col(i, 1);
+      double w = col(i, 3) / (1 - col(i, 3));
+      double r0 = col(i, 2) - col(i, 4);
+      nT += t;
+      sum += t * r0 - (1 - t) * w * r0;
     }
-    double att = sumEpsi / sumE;
-    double eBar = sumE / kept.size();
-    double ss = 0;
-    for (double[] k : kept) {
-      double phi = k[0] * (k[1] - att) / eBar;
-      ss += phi * phi;
+    double theta = sum / nT;
+    double[] inf = new double[ROWS.length];
+    for (int i = 0; i < ROWS.length; i++) {
+      double t = col(i, 1);
+      double w = col(i, 3) / (1 - col(i, 3));
+      double r0 = col(i, 2) - col(i, 4);
+      inf[i] = (t * (r0 - theta) - (1 - t) * w * r0) / nT;
     }
-    AttSums.Estimate aipw = sums().aipw();
-    assertEquals(att, aipw.value(), 1e-12, "ATT = sum(e psi) / sum(e)");
-    assertEquals(Math.sqrt(ss / kept.size()) / Math.sqrt(kept.size()), aipw.se(), 1e-12, "sd(IF) / sqrt(n)");
-    assertEquals(att - 1.959963984540054 * aipw.se(), aipw.low(), 1e-12, "95% interval");
+    Interval dr = moments().doublyRobust();
+    assertEquals(theta, dr.value(), 1e-12, "sum[T(Y - mu0) - (1-T) e/(1-e) (Y - mu0)] / n_T");
+    assertEquals(clusterSe(inf), dr.se(), 1e-12, "cluster-robust influence-function error");
+    assertEquals(theta - Interval.Z95 * dr.se(), dr.low(), 1e-12, "95% interval");
   }
 
   @Test
-  void smdIsZeroForEqualConstantsAndStandardisedOtherwise() {
-    assertEquals(0.0, Balance.smd(1, 1, 0, 0), 0, "constant and equal");
-    assertEquals(0.5 / Math.sqrt(0.25), Balance.smd(1.0, 0.5, 0.25, 0.25), 1e-12, "difference over pooled sd");
-    assertTrue(Balance.smd(1, 0, 0, 0) > 1e5, "constant but different is huge, not NaN");
+  void sensitivityElementsFollowDoubleMlsAtteDefinitions() {
+    double n = ROWS.length;
+    double nT = 0, sigma = 0, nu = 0;
+    for (int i = 0; i < ROWS.length; i++) {
+      double t = col(i, 1);
+      double e = col(i, 3);
+      nT += t;
+      double fit = t * col(i, 5) + (1 - t) * col(i, 4);
+      sigma += (col(i, 2) - fit) * (col(i, 2) - fit);
+    }
+    double p = nT / n;
+    for (int i = 0; i < ROWS.length; i++) {
+      double t = col(i, 1);
+      double e = col(i, 3);
+      double mAlpha = t / p * (e / p) * (1 / e + 1 / (1 - e));
+      double rr = (e / p) * (t / e - (1 - t) / (1 - e));
+      nu += 2 * mAlpha - rr * rr;
+    }
+    AttMoments m = moments();
+    assertEquals(sigma, m.sigma(), 1e-9, "sum of squared residuals");
+    assertEquals(nu / n, m.nu() / (n * p * p), 1e-9, "nu2 = mean(2 m(alpha) - alpha^2)");
   }
 
   @Test
-  void poissonWeightsHaveMeanOneAndTheBootstrapIsDeterministic() {
-    int[] counts = new int[12];
-    java.util.SplittableRandom r = new java.util.SplittableRandom(1);
-    double sum = 0;
-    for (int i = 0; i < 100_000; i++) {
-      int m = PoissonBootstrap.poisson(r.nextDouble());
-      counts[Math.min(m, 11)]++;
-      sum += m;
-    }
-    assertEquals(1.0, sum / 100_000, 0.01, "Poisson(1) weights average one");
-    assertEquals(Math.exp(-1), counts[0] / 100_000.0, 0.005, "P(0) = 1/e");
-    assertEquals(0.025, Roi.quantile(new double[] {0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0}, 0.025), 1e-12,
-        "interpolated percentile");
+  void qValuesFollowBenjaminiHochberg() {
+    double[] q = MultipleTesting.benjaminiHochberg(new double[] {0.01, 0.04, 0.03, Double.NaN, 0.5});
+    assertEquals(0.04, q[0], 1e-12, "0.01 * 4 / 1");
+    assertEquals(0.04 * 4 / 3, q[1], 1e-12, "0.04 * 4 / 3");
+    assertEquals(0.04 * 4 / 3, q[2], 1e-12, "monotone: 0.03 * 4 / 2 = 0.06 is lifted to the next q");
+    assertEquals(Double.NaN, q[3], "not a test");
+    assertEquals(0.5, q[4], 1e-12, "the largest p keeps its value times m / m");
+  }
+
+  @Test
+  void pValueIsTwoSidedNormal() {
+    assertEquals(0.05, new Interval(1.959963984540054, 1.0).pValue(), 1e-9, "z = 1.96");
+    assertEquals(1.0, new Interval(0.0, 1.0).pValue(), 1e-12, "z = 0");
+    assertEquals(0.3173105078629141, new Interval(-1.0, 1.0).pValue(), 1e-9, "z = -1");
   }
 }

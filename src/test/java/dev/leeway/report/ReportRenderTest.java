@@ -53,7 +53,8 @@ class ReportRenderTest {
     List<String> http = Pattern.compile("https?://[^\"' )]+").matcher(html).results().map(r -> r.group())
         .distinct().toList();
     assertEquals(List.of("http://www.w3.org/2000/svg"), http);
-    for (String section : List.of("id=\"summary\"", "id=\"policies\"", "id=\"segments\"", "id=\"model\"",
+    for (String section : List.of("id=\"summary\"", "id=\"policies\"", "id=\"checks\"", "id=\"segments\"",
+        "id=\"model\"",
         "id=\"stories\"", "id=\"method\"")) {
       assertTrue(html.contains(section), section);
     }
@@ -61,5 +62,7 @@ class ReportRenderTest {
         && html.contains(">pays<"), "verdicts in words");
     assertTrue(Pattern.compile("<svg").matcher(html).results().count() >= 4, "ROI, retention, trend, budget charts");
     assertTrue(html.contains("Staff and model agree") && html.contains("71%"), "model match per segment");
+    assertTrue(html.contains("Warning: long before their request") && html.contains("Fragile:")
+        && html.contains("Robust:") && html.contains("of 42 policy-by-segment"), "the three checks in words");
   }
 }

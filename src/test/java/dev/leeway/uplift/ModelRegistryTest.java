@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.leeway.causal.ModelFeatures;
+import dev.leeway.features.ModelFeatures;
 import dev.leeway.config.LeewayConfig.TrainSettings;
 import dev.leeway.io.InputError;
 import dev.leeway.support.TestSpark;
@@ -51,7 +51,7 @@ class ModelRegistryTest {
     ModelFeatures features = new ModelFeatures(List.of("tenure"), List.of("policy"));
     Dataset<Row> prepared = features.prepare(rows());
     PipelineModel encoding = features.fit(prepared);
-    UpliftLearner.Fitted fitted = new UpliftLearner("t_learner", SETTINGS, null)
+    UpliftLearner.Fitted fitted = new UpliftLearner("t_learner", SETTINGS, null, null)
         .fit(ModelFeatures.transform(encoding, prepared));
     ModelRegistry registry = new ModelRegistry(tmp.toString(), TestSpark.session().sparkContext()
         .hadoopConfiguration());
@@ -89,7 +89,7 @@ class ModelRegistryTest {
     meta.put("learner", "t_learner");
     meta.put("outcomes", Map.of("retention_90d", Map.of()));
     meta.put("features", Map.of("numeric", List.of("tenure"), "categorical", List.of("policy")));
-    registry.save("v1", encoding, Map.of("retention_90d", new UpliftLearner("t_learner", SETTINGS, null)
+    registry.save("v1", encoding, Map.of("retention_90d", new UpliftLearner("t_learner", SETTINGS, null, null)
         .fit(ModelFeatures.transform(encoding, prepared))), meta);
     InputError e = assertThrows(InputError.class, () -> registry.load("v1", List.of("customer_id", "policy")));
     assertTrue(e.getMessage().contains("[tenure]") && e.getMessage().contains("v1"), e.getMessage());

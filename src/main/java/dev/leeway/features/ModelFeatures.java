@@ -1,4 +1,4 @@
-package dev.leeway.causal;
+package dev.leeway.features;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.greatest;
@@ -71,6 +71,22 @@ public final class ModelFeatures {
 
   public List<String> categorical() {
     return categorical;
+  }
+
+  /**
+   * Positions in {@link #VECTOR} of the continuous features on their log scale (where models that bend, such as
+   * splines, should bend: the numeric block comes first, each feature then its log unless it is a 0/1 flag).
+   */
+  public int[] logScaleSlots() {
+    List<Integer> out = new ArrayList<>();
+    int slot = 0;
+    for (String c : numeric()) {
+      slot++;
+      if (!isFlag(c)) {
+        out.add(slot++);
+      }
+    }
+    return out.stream().mapToInt(Integer::intValue).toArray();
   }
 
   private static boolean isFlag(String c) {
