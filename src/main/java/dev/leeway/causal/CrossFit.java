@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import dev.leeway.features.ModelFeatures;
 import java.util.List;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.Predictor;

@@ -11,6 +11,7 @@ import dev.leeway.config.LeewayConfig;
 import dev.leeway.config.LeewayConfig.EffectSettings;
 import dev.leeway.contract.Cols;
 import dev.leeway.features.FeatureCols;
+import dev.leeway.features.ModelFeatures;
 import dev.leeway.outcomes.OutcomeCols;
 import java.util.ArrayList;
 import java.util.HashMap;

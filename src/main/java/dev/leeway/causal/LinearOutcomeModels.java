@@ -3,6 +3,7 @@ package dev.leeway.causal;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.udf;
 
+import dev.leeway.features.ModelFeatures;
 import dev.ludovic.netlib.lapack.LAPACK;
 import java.io.Serializable;
 import java.util.ArrayList;

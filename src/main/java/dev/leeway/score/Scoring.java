@@ -13,11 +13,11 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
-import dev.leeway.causal.ModelFeatures;
 import dev.leeway.config.LeewayConfig;
 import dev.leeway.config.LeewayConfig.ScoreSettings;
 import dev.leeway.contract.Cols;
 import dev.leeway.features.FeatureCols;
+import dev.leeway.features.ModelFeatures;
 import dev.leeway.features.PointInTimeFeatures;
 import dev.leeway.io.ConformedTables;
 import dev.leeway.outcomes.OutcomeCols;

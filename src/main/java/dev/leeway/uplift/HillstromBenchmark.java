@@ -10,9 +10,9 @@ import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import dev.leeway.causal.CrossFit;
-import dev.leeway.causal.ModelFeatures;
 import dev.leeway.config.LeewayConfig;
 import dev.leeway.config.LeewayConfig.TrainSettings;
+import dev.leeway.features.ModelFeatures;
 import dev.leeway.io.InputError;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

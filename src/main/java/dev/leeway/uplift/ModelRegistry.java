@@ -3,7 +3,7 @@ package dev.leeway.uplift;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.leeway.causal.ModelFeatures;
+import dev.leeway.features.ModelFeatures;
 import dev.leeway.io.Files;
 import dev.leeway.io.InputError;
 import java.io.IOException;

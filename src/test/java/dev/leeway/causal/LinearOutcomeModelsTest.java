@@ -2,6 +2,7 @@ package dev.leeway.causal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.leeway.features.ModelFeatures;
 import dev.leeway.support.TestSpark;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.leeway.causal;
+package dev.leeway.features;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.greatest;
@@ -8,7 +8,6 @@ import static org.apache.spark.sql.functions.when;
 
 import dev.leeway.config.LeewayConfig.FeatureSettings;
 import dev.leeway.contract.Cols;
-import dev.leeway.features.FeatureCols;
 import dev.leeway.outcomes.OutcomeCols;
 import java.util.ArrayList;
 import java.util.List;
