@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -91,8 +92,11 @@ public final class EffectsEstimator {
         .withColumn(retainedValueColumn(h), col(OutcomeCols.retained(h)).multiply(col(FeatureCols.CLV)));
 
     ModelFeatures features = new ModelFeatures(config.features());
-    Dataset<Row> prepared = CrossFit.assignFolds(features.assemble(population), Cols.EXCEPTION_ID, settings.folds(),
-        settings.seed()).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> modelInput = features.prepare(population);
+    // The fitted encoding is kept: balance is judged on the levels it kept (rare ones bucketed as OTHER).
+    PipelineModel encoding = features.fit(modelInput);
+    Dataset<Row> prepared = CrossFit.assignFolds(ModelFeatures.transform(encoding, modelInput), Cols.EXCEPTION_ID,
+        settings.folds(), settings.seed()).persist(StorageLevel.MEMORY_AND_DISK());
     try {
       Dataset<Row> scored = clip(materialize.apply(
           new Nuisance(settings).fit(prepared, T, outcomes).drop(ModelFeatures.VECTOR)));
@@ -109,7 +113,7 @@ public final class EffectsEstimator {
           shuffled.unpersist();
         }
       }
-      List<Balance.FeatureBalance> balance = balance(scored, features);
+      List<Balance.FeatureBalance> balance = balance(scored, features, encoding);
       Map<String, Double> worstSmd = new HashMap<>();
       for (Balance.FeatureBalance b : balance) {
         worstSmd.merge(b.policy(), Math.abs(b.smdAfter()), Math::max);
@@ -157,22 +161,17 @@ public final class EffectsEstimator {
     return out;
   }
 
-  private List<Balance.FeatureBalance> balance(Dataset<Row> scored, ModelFeatures features) {
-    Dataset<Row> inOverlap = scored.filter(col(OVERLAP));
+  private List<Balance.FeatureBalance> balance(Dataset<Row> scored, ModelFeatures features, PipelineModel encoding) {
     // Balance is judged on the customer features at the request time: the confounders. Request attributes such as
     // team enter the propensity model too but do not drive outcomes.
     List<String> categorical = FeatureCols.categorical(config.features());
+    // The levels the propensity model saw (bounded by leeway.features.max_category_levels), rows bucketed alike.
+    Map<String, List<String>> fitted = ModelFeatures.levels(encoding);
     Map<String, List<String>> levels = new LinkedHashMap<>();
     for (String c : categorical) {
-      List<String> values = new ArrayList<>();
-      // Category lists are bounded by the business (segments, regions, teams), not by the number of rows.
-      for (Row r : inOverlap.select(col(c)).distinct().orderBy(col(c)).collectAsList()) {
-        if (!r.isNullAt(0)) {
-          values.add(r.getString(0));
-        }
-      }
-      levels.put(c, values);
+      levels.put(c, fitted.getOrDefault(c, List.of()));
     }
+    Dataset<Row> inOverlap = ModelFeatures.bucket(scored.filter(col(OVERLAP)), levels);
     List<Column> cols = Balance.features(features.numeric(), categorical, levels);
     List<String> names = new ArrayList<>(features.numeric());
     levels.forEach((c, vs) -> vs.forEach(v -> names.add(c + "=" + v)));

@@ -25,10 +25,13 @@ public record LeewayConfig(
   /** How CSV inputs are parsed. */
   public record CsvSettings(String delimiter, String quote, String escape, String encoding) {}
 
-  /** Point-in-time feature windows, extra customer columns (categorical, numeric), how missing history is encoded. */
+  /**
+   * Point-in-time feature windows, extra customer columns (categorical, numeric), how missing history is encoded,
+   * and how many levels a categorical feature keeps in a model.
+   */
   public record FeatureSettings(
       List<Integer> windowsDays, int priorExceptionsDays, List<String> extraCustomerColumns,
-      List<String> extraNumericColumns, int noHistoryDays) implements java.io.Serializable {}
+      List<String> extraNumericColumns, int noHistoryDays, int maxCategoryLevels) implements java.io.Serializable {}
 
   /** Outcome horizons and windows after the index time, and how referral value and interference are defined. */
   public record OutcomeSettings(
@@ -131,7 +134,8 @@ public record LeewayConfig(
         extraCustomerColumns,
         columnNames(c, "leeway.features.extra_numeric_columns", extraCustomerColumns,
             "leeway.features.extra_customer_columns"),
-        positive(c, "leeway.features.no_history_days"));
+        positive(c, "leeway.features.no_history_days"),
+        positive(c, "leeway.features.max_category_levels"));
     OutcomeSettings outcomes = new OutcomeSettings(
         days(c, "leeway.outcomes.horizons_days"),
         positive(c, "leeway.outcomes.inactivity_days"),

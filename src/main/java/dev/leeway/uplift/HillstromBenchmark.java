@@ -97,7 +97,7 @@ public final class HillstromBenchmark {
           .withColumn(UpliftLearner.Y, col("visit").cast("double"))
           .withColumn("unit_id", col("__row").cast("string"))
           .withColumn("__train", pmod(xxhash64(col("__row"), lit(seed)), lit(2)).equalTo(0));
-      ModelFeatures features = new ModelFeatures(NUMERIC, CATEGORICAL);
+      ModelFeatures features = new ModelFeatures(NUMERIC, CATEGORICAL, config.features().maxCategoryLevels());
       Dataset<Row> prepared = features.prepare(womens);
       PipelineModel encoding = features.fit(prepared.filter(col("__train")));
       Dataset<Row> vectors = CrossFit.assignFolds(ModelFeatures.transform(encoding, prepared), "unit_id",

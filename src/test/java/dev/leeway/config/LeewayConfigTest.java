@@ -93,6 +93,15 @@ class LeewayConfigTest {
   }
 
   @Test
+  void maxCategoryLevelsIsAtLeastOne() {
+    assertEquals(25, LeewayConfig.load(new File("conf/local.conf"), Map.of()).features().maxCategoryLevels(),
+        "default");
+    ConfigError e = assertThrows(ConfigError.class, () -> LeewayConfig.load(new File("conf/local.conf"),
+        Map.of("leeway.features.max_category_levels", "0")));
+    assertTrue(e.getMessage().contains("leeway.features.max_category_levels"), e.getMessage());
+  }
+
+  @Test
   void aMissingFileIsNamed() {
     ConfigError e = assertThrows(ConfigError.class, () -> LeewayConfig.load(new File("conf/nope.conf"), Map.of()));
     assertTrue(e.getMessage().contains("conf/nope.conf"), e.getMessage());
