@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
+import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -108,7 +109,7 @@ public final class EffectsEstimator {
     }
     List<String> numeric = new ArrayList<>(base.numeric());
     numeric.add(OutcomeCols.REFERRED_BY_FLEXED);
-    return new ModelFeatures(numeric, base.categorical());
+    return new ModelFeatures(numeric, base.categorical(), config.features().maxCategoryLevels());
   }
 
   /**
@@ -126,8 +127,11 @@ public final class EffectsEstimator {
         .withColumn(retainedValueColumn(h), col(OutcomeCols.retained(h)).multiply(col(FeatureCols.CLV)));
 
     ModelFeatures features = features();
-    Dataset<Row> prepared = CrossFit.assignFolds(features.assemble(population), Cols.CUSTOMER_ID, settings.folds(),
-        settings.seed()).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> modelInput = features.prepare(population);
+    // The fitted encoding is kept: balance is judged on the levels it kept (rare ones bucketed as OTHER).
+    PipelineModel encoding = features.fit(modelInput);
+    Dataset<Row> prepared = CrossFit.assignFolds(ModelFeatures.transform(encoding, modelInput), Cols.CUSTOMER_ID,
+        settings.folds(), settings.seed()).persist(StorageLevel.MEMORY_AND_DISK());
     try {
       Design design = Nuisance.design(prepared, features, settings);
       Dataset<Row> scored = clip(materialize.apply(
@@ -146,7 +150,7 @@ public final class EffectsEstimator {
           shuffled.unpersist();
         }
       }
-      List<Balance.FeatureBalance> balance = new Balance(features.numeric(), categoricalLevels(used),
+      List<Balance.FeatureBalance> balance = new Balance(features.numeric(), balanceLevels(encoding),
           settings.smdRelativeTolerance()).compute(used, T, E, ESTIMATE_LEVELS, matureAt(outcomes));
       Map<String, Double> worstSmd = new HashMap<>();
       for (Balance.FeatureBalance b : balance) {
@@ -227,21 +231,19 @@ public final class EffectsEstimator {
     return out;
   }
 
-  /** The levels of each categorical customer feature balance is checked on (the most frequent ones). */
-  private Map<String, List<String>> categoricalLevels(Dataset<Row> used) {
+  /**
+   * The levels of each categorical customer feature that balance is checked on: those the models kept (bounded by
+   * leeway.features.max_category_levels); every other value counts as OTHER. Request attributes such as the team
+   * enter the propensity model too but are no confounders of the outcome.
+   */
+  private Map<String, List<String>> balanceLevels(PipelineModel encoding) {
+    Map<String, List<String>> fitted = ModelFeatures.levels(encoding);
     Map<String, List<String>> levels = new LinkedHashMap<>();
     for (String c : FeatureCols.categorical(config.features())) {
-      List<String> values = new ArrayList<>();
-      for (Row r : used.groupBy(col(c)).count().filter(col(c).isNotNull())
-          .orderBy(col("count").desc(), col(c)).limit(MAX_BALANCE_LEVELS).collectAsList()) {
-        values.add(r.get(0).toString());
-      }
-      levels.put(c, values);
+      levels.put(c, fitted.getOrDefault(c, List.of()).stream().filter(v -> !v.equals(FeatureCols.OTHER)).toList());
     }
     return levels;
   }
-
-  private static final int MAX_BALANCE_LEVELS = 25;
 
   private List<Estimate> estimates(Map<String, CellSupport> support, List<EffectOutcome> outcomes,
       Map<String, AttMoments> moments, Map<String, AttMoments> placebo, Map<String, Double> worstSmd) {

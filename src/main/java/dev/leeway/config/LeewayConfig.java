@@ -25,10 +25,13 @@ public record LeewayConfig(
   /** How CSV inputs are parsed. */
   public record CsvSettings(String delimiter, String quote, String escape, String encoding) {}
 
-  /** Point-in-time feature windows and how missing history is encoded. */
+  /**
+   * Point-in-time feature windows, extra customer columns (categorical, numeric), how missing history is encoded,
+   * and how many levels a categorical feature keeps in a model.
+   */
   public record FeatureSettings(
-      List<Integer> windowsDays, int priorExceptionsDays, List<String> extraCustomerColumns, int noHistoryDays)
-      implements java.io.Serializable {}
+      List<Integer> windowsDays, int priorExceptionsDays, List<String> extraCustomerColumns,
+      List<String> extraNumericColumns, int noHistoryDays, int maxCategoryLevels) implements java.io.Serializable {}
 
   /** Outcome horizons and windows after the index time, and how referral value and interference are defined. */
   public record OutcomeSettings(
@@ -131,11 +134,15 @@ public record LeewayConfig(
         csv,
         positive(c, "leeway.ingest.max_reason_value_chars"));
 
+    List<String> extraCustomerColumns = List.copyOf(c.strings("leeway.features.extra_customer_columns"));
     FeatureSettings features = new FeatureSettings(
         days(c, "leeway.features.windows_days"),
         positive(c, "leeway.features.prior_exceptions_days"),
-        List.copyOf(c.strings("leeway.features.extra_customer_columns")),
-        positive(c, "leeway.features.no_history_days"));
+        extraCustomerColumns,
+        columnNames(c, "leeway.features.extra_numeric_columns", extraCustomerColumns,
+            "leeway.features.extra_customer_columns"),
+        positive(c, "leeway.features.no_history_days"),
+        positive(c, "leeway.features.max_category_levels"));
     OutcomeSettings outcomes = new OutcomeSettings(
         days(c, "leeway.outcomes.horizons_days"),
         positive(c, "leeway.outcomes.inactivity_days"),
@@ -255,6 +262,28 @@ public record LeewayConfig(
     if (v.isEmpty() || !TrainSettings.LEARNERS.containsAll(v) || v.stream().distinct().count() != v.size()) {
       throw new ConfigError("Configuration key " + path + " must be a non-empty list of distinct learners from "
           + TrainSettings.LEARNERS + ", got " + v);
+    }
+    return v;
+  }
+
+  /**
+   * Distinct column names as conformed tables spell them (lower case: input headers are lower-cased), none of
+   * them also listed under {@code otherPath}.
+   */
+  private static List<String> columnNames(TrackedConfig c, String path, List<String> other, String otherPath) {
+    List<String> v = List.copyOf(c.strings(path));
+    for (String name : v) {
+      if (!name.matches("[a-z_][a-z0-9_]*")) {
+        throw new ConfigError("Configuration key " + path + " must list column names in lower case (letters, digits, "
+            + "_), got '" + name + "'");
+      }
+      if (other.contains(name)) {
+        throw new ConfigError("Configuration key " + path + " names '" + name + "', which " + otherPath
+            + " also names; a column is either categorical or numeric");
+      }
+    }
+    if (v.stream().distinct().count() != v.size()) {
+      throw new ConfigError("Configuration key " + path + " must not name a column twice, got " + v);
     }
     return v;
   }

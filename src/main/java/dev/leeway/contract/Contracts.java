@@ -9,6 +9,9 @@ import static dev.leeway.contract.ColumnType.NUMBER;
 import static dev.leeway.contract.ColumnType.TEXT;
 import static dev.leeway.contract.ColumnType.TIMESTAMP;
 
+import dev.leeway.config.ConfigError;
+import dev.leeway.config.LeewayConfig.FeatureSettings;
+import java.util.ArrayList;
 import java.util.List;
 
 /** The five raw input tables Leeway reads, in the order they are ingested (customers first: others refer to it). */
@@ -72,5 +75,29 @@ public final class Contracts {
           row -> row.typed(Cols.CONVERTED).equalTo(true).and(row.blank(Cols.REFERRED_CUSTOMER_ID)))),
       "Referrals made by customers; referred_customer_id stays empty until the referral converts.");
 
+  /** The built-in contracts: what every installation reads, whatever its configuration. */
   public static final List<TableContract> ALL = List.of(CUSTOMERS, CLV_SNAPSHOTS, EXCEPTIONS, ACTIVITY, REFERRALS);
+
+  public static final String EXTRA_NUMERIC_KEY = "leeway.features.extra_numeric_columns";
+
+  /** The contracts this configuration reads: {@link #ALL}, with the customers columns the features name. */
+  public static List<TableContract> all(FeatureSettings features) {
+    return List.of(customers(features), CLV_SNAPSHOTS, EXCEPTIONS, ACTIVITY, REFERRALS);
+  }
+
+  /** {@link #CUSTOMERS} plus an optional number column per configured extra numeric column. */
+  public static TableContract customers(FeatureSettings features) {
+    List<ColumnSpec> columns = new ArrayList<>(CUSTOMERS.columns());
+    for (String name : features.extraNumericColumns()) {
+      if (CUSTOMERS.column(name).isPresent()) {
+        throw new ConfigError("Cannot use '" + name + "' as an extra numeric column: the customers table already "
+            + "defines it as " + CUSTOMERS.column(name).get().type().name().toLowerCase(java.util.Locale.ROOT)
+            + "; remove it from " + EXTRA_NUMERIC_KEY);
+      }
+      columns.add(optional(name, NUMBER, "Numeric customer attribute used as a model feature (configured).")
+          .configuredBy(EXTRA_NUMERIC_KEY));
+    }
+    return new TableContract(CUSTOMERS.name(), columns, CUSTOMERS.uniqueKey(), CUSTOMERS.rowRules(),
+        CUSTOMERS.meaning());
+  }
 }

@@ -32,8 +32,13 @@ public final class FeatureCols {
 
   /** Value of categorical features that are missing. */
   public static final String UNKNOWN = "UNKNOWN";
-  /** Value of categorical features outside the levels a model keeps. */
+  /** Level a model gives every category it does not keep (rare, or new at scoring); see {@link ModelFeatures}. */
   public static final String OTHER = "OTHER";
+
+  /** The flag of an extra numeric column: 1 when the customer has a value, 0 when it is missing. */
+  public static String has(String column) {
+    return "has_" + column;
+  }
 
   public static String events(int days) {
     return "events_" + days + "d";
@@ -75,6 +80,10 @@ public final class FeatureCols {
     }
     out.addAll(List.of(priorRequests(s.priorExceptionsDays()), priorGrants(s.priorExceptionsDays()),
         DAYS_SINCE_LAST_GRANT, HAS_PRIOR_GRANT));
+    for (String c : s.extraNumericColumns()) {
+      out.add(c);
+      out.add(has(c));
+    }
     return out;
   }
 }

@@ -57,12 +57,8 @@ public final class PointInTimeFeatures {
   }
 
   private Dataset<Row> customerAttributes(Dataset<Row> index, String key, Dataset<Row> customers) {
-    for (String extra : settings.extraCustomerColumns()) {
-      if (!List.of(customers.columns()).contains(extra)) {
-        throw new InputError("Cannot compute features: leeway.features.extra_customer_columns names '" + extra
-            + "', which the customers table does not have (columns: " + String.join(", ", customers.columns()) + ")");
-      }
-    }
+    requireColumns(customers, "leeway.features.extra_customer_columns", settings.extraCustomerColumns());
+    requireColumns(customers, "leeway.features.extra_numeric_columns", settings.extraNumericColumns());
     List<Column> cols = new ArrayList<>();
     cols.add(col("i." + key).as(key));
     cols.add(category(col("c." + Cols.SEGMENT)).as(FeatureCols.SEGMENT));
@@ -71,9 +67,22 @@ public final class PointInTimeFeatures {
     for (String extra : settings.extraCustomerColumns()) {
       cols.add(category(col("c.`" + extra + "`")).as(extra));
     }
+    for (String extra : settings.extraNumericColumns()) {
+      cols.add(col("c.`" + extra + "`").cast("double").as(extra));
+    }
     cols.add(datediff(to_date(col("i." + INDEX_AT)), col("c." + Cols.SIGNUP_DATE)).as(FeatureCols.TENURE_DAYS));
     return index.as("i").join(customers.as("c"), col("i." + Cols.CUSTOMER_ID).equalTo(col("c." + Cols.CUSTOMER_ID)),
         "left").select(cols.toArray(Column[]::new));
+  }
+
+  private static void requireColumns(Dataset<Row> customers, String key, List<String> names) {
+    for (String extra : names) {
+      if (!List.of(customers.columns()).contains(extra)) {
+        throw new InputError("Cannot compute features: " + key + " names '" + extra
+            + "', which the customers table does not have (columns: " + String.join(", ", customers.columns())
+            + "); fix the key, or re-run `leeway ingest` if the input has gained the column since");
+      }
+    }
   }
 
   private static Column category(Column c) {
@@ -134,7 +143,10 @@ public final class PointInTimeFeatures {
         max(when(col("__granted"), col("__req_s"))).as("__last_grant_s"));
   }
 
-  /** Numeric features are never null: counts of nothing are 0, "days since" of nothing is no_history_days. */
+  /**
+   * Numeric features are never null: counts of nothing are 0, "days since" of nothing is no_history_days, and a
+   * missing extra numeric value is 0 with its has_ flag 0.
+   */
   private Dataset<Row> fill(Dataset<Row> out) {
     Column atS = unix_seconds(col(INDEX_AT));
     double none = settings.noHistoryDays();
@@ -157,6 +169,10 @@ public final class PointInTimeFeatures {
       o = o.withColumn(FeatureCols.events(w), coalesce(col(FeatureCols.events(w)), lit(0L)))
           .withColumn(FeatureCols.spend(w), coalesce(col(FeatureCols.spend(w)), lit(0.0)))
           .withColumn(FeatureCols.referralsMade(w), coalesce(col(FeatureCols.referralsMade(w)), lit(0L)));
+    }
+    for (String extra : settings.extraNumericColumns()) {
+      o = o.withColumn(FeatureCols.has(extra), when(col(extra).isNotNull(), 1).otherwise(0))
+          .withColumn(extra, coalesce(col(extra), lit(0.0)));
     }
     int p = settings.priorExceptionsDays();
     o = o.withColumn(FeatureCols.priorRequests(p), coalesce(col(FeatureCols.priorRequests(p)), lit(0L)))

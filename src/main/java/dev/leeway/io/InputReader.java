@@ -2,6 +2,7 @@ package dev.leeway.io;
 
 import dev.leeway.config.LeewayConfig.CsvSettings;
 import dev.leeway.contract.Cols;
+import dev.leeway.contract.ColumnSpec;
 import dev.leeway.contract.ContractValidator;
 import dev.leeway.contract.TableContract;
 import java.io.IOException;
@@ -131,11 +132,12 @@ public final class InputReader {
             + " has column '" + c + "' twice");
       }
     }
-    for (String required : contract.columnNames()) {
-      if (!seen.contains(required)) {
+    for (ColumnSpec spec : contract.columns()) {
+      if (!seen.contains(spec.name())) {
+        String fix = spec.setting() == null ? "rename the column or fix the export"
+            : "the column is named in " + spec.setting() + ": add it to the export or remove it there";
         throw new InputError("Cannot read table '" + contract.name() + "': file " + file
-            + " has no column '" + required + "' (found: " + String.join(", ", columns)
-            + "); rename the column or fix the export");
+            + " has no column '" + spec.name() + "' (found: " + String.join(", ", columns) + "); " + fix);
       }
     }
   }

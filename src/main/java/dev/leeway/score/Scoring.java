@@ -13,11 +13,11 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
-import dev.leeway.features.ModelFeatures;
 import dev.leeway.config.LeewayConfig;
 import dev.leeway.config.LeewayConfig.ScoreSettings;
 import dev.leeway.contract.Cols;
 import dev.leeway.features.FeatureCols;
+import dev.leeway.features.ModelFeatures;
 import dev.leeway.features.PointInTimeFeatures;
 import dev.leeway.io.ConformedTables;
 import dev.leeway.outcomes.OutcomeCols;
@@ -33,8 +33,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.apache.spark.ml.PipelineModel;
-import org.apache.spark.ml.Transformer;
-import org.apache.spark.ml.feature.StringIndexerModel;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -74,19 +72,17 @@ public final class Scoring {
     this.settings = config.score();
   }
 
-  /** The policies a model covers: the categories its policy encoding was fitted on. */
+  /**
+   * The policies a model covers: the levels its policy encoding kept (not UNKNOWN, and not OTHER: a policy the
+   * model pooled with other rare ones has no effect of its own to score).
+   */
   public static List<String> policies(PipelineModel encoding) {
-    for (Transformer t : encoding.stages()) {
-      if (t instanceof StringIndexerModel m) {
-        String[] inputs = m.getInputCols();
-        for (int i = 0; i < inputs.length; i++) {
-          if (inputs[i].equals("__c_" + Cols.POLICY)) {
-            return List.of(m.labelsArray()[i]).stream().filter(p -> !p.equals(FeatureCols.UNKNOWN)).sorted().toList();
-          }
-        }
-      }
+    List<String> levels = ModelFeatures.levels(encoding).get(Cols.POLICY);
+    if (levels == null) {
+      throw new IllegalStateException("The model's encoding has no policy feature");
     }
-    throw new IllegalStateException("The model's encoding has no policy feature");
+    return levels.stream().filter(p -> !p.equals(FeatureCols.UNKNOWN) && !p.equals(FeatureCols.OTHER)).sorted()
+        .toList();
   }
 
   /**

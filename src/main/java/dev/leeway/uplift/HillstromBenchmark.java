@@ -10,9 +10,9 @@ import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import dev.leeway.causal.CrossFit;
-import dev.leeway.features.ModelFeatures;
 import dev.leeway.config.LeewayConfig;
 import dev.leeway.config.LeewayConfig.TrainSettings;
+import dev.leeway.features.ModelFeatures;
 import dev.leeway.io.InputError;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -97,7 +97,7 @@ public final class HillstromBenchmark {
           .withColumn(UpliftLearner.Y, col("visit").cast("double"))
           .withColumn("unit_id", col("__row").cast("string"))
           .withColumn("__train", pmod(xxhash64(col("__row"), lit(seed)), lit(2)).equalTo(0));
-      ModelFeatures features = new ModelFeatures(NUMERIC, CATEGORICAL);
+      ModelFeatures features = new ModelFeatures(NUMERIC, CATEGORICAL, config.features().maxCategoryLevels());
       Dataset<Row> prepared = features.prepare(womens);
       PipelineModel encoding = features.fit(prepared.filter(col("__train")));
       Dataset<Row> vectors = CrossFit.assignFolds(ModelFeatures.transform(encoding, prepared), "unit_id",

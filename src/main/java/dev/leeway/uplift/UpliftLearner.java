@@ -8,11 +8,11 @@ import static org.apache.spark.sql.functions.when;
 
 import dev.leeway.causal.CrossFit;
 import dev.leeway.causal.EffectOutcome;
-import dev.leeway.features.ModelFeatures;
 import dev.leeway.causal.nuisance.Nuisance;
 import dev.leeway.causal.Psi;
 import dev.leeway.config.LeewayConfig.EffectSettings;
 import dev.leeway.config.LeewayConfig.TrainSettings;
+import dev.leeway.features.ModelFeatures;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -14,10 +14,10 @@ import static org.apache.spark.sql.functions.unix_seconds;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import dev.leeway.causal.CrossFit;
-import dev.leeway.features.ModelFeatures;
 import dev.leeway.config.LeewayConfig;
 import dev.leeway.config.LeewayConfig.TrainSettings;
 import dev.leeway.contract.Cols;
+import dev.leeway.features.ModelFeatures;
 import dev.leeway.outcomes.OutcomeCols;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

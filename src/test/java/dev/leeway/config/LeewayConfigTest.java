@@ -76,6 +76,32 @@ class LeewayConfigTest {
   }
 
   @Test
+  void extraNumericColumnsAreLowerCaseDistinctAndNotAlsoCategorical() {
+    LeewayConfig ok = LeewayConfig.load(new File("conf/local.conf"),
+        Map.of("leeway.features.extra_numeric_columns", "[age, credit_score]"));
+    assertEquals(java.util.List.of("age", "credit_score"), ok.features().extraNumericColumns(), "read in order");
+    assertEquals(java.util.List.of(), LeewayConfig.load(new File("conf/local.conf"), Map.of()).features()
+        .extraNumericColumns(), "none by default");
+    for (Map<String, String> bad : java.util.List.of(
+        Map.of("leeway.features.extra_numeric_columns", "[Age]"),
+        Map.of("leeway.features.extra_numeric_columns", "[age, age]"),
+        Map.of("leeway.features.extra_numeric_columns", "[age]", "leeway.features.extra_customer_columns", "[age]"))) {
+      ConfigError e = assertThrows(ConfigError.class, () -> LeewayConfig.load(new File("conf/local.conf"), bad),
+          "rejected: " + bad);
+      assertTrue(e.getMessage().contains("leeway.features.extra_numeric_columns"), bad + ": " + e.getMessage());
+    }
+  }
+
+  @Test
+  void maxCategoryLevelsIsAtLeastOne() {
+    assertEquals(25, LeewayConfig.load(new File("conf/local.conf"), Map.of()).features().maxCategoryLevels(),
+        "default");
+    ConfigError e = assertThrows(ConfigError.class, () -> LeewayConfig.load(new File("conf/local.conf"),
+        Map.of("leeway.features.max_category_levels", "0")));
+    assertTrue(e.getMessage().contains("leeway.features.max_category_levels"), e.getMessage());
+  }
+
+  @Test
   void aMissingFileIsNamed() {
     ConfigError e = assertThrows(ConfigError.class, () -> LeewayConfig.load(new File("conf/nope.conf"), Map.of()));
     assertTrue(e.getMessage().contains("conf/nope.conf"), e.getMessage());

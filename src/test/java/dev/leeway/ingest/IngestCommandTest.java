@@ -160,6 +160,45 @@ class IngestCommandTest {
   }
 
   @Test
+  void anExtraNumericColumnIsCheckedAsANumberAndConformedAsADouble() {
+    RawFiles in = RawFiles.minimal(tmp.resolve("in"))
+        .csv("customers",
+            "customer_id,signup_date,segment,region,channel,age",
+            "C1,2020-01-15,CONSUMER,NORTH,ONLINE,34",
+            "C2,2019-06-01,ENTERPRISE,SOUTH,BRANCH,",
+            "C3,2019-06-01,ENTERPRISE,SOUTH,BRANCH,3x");
+    Cli.Run run = Cli.run("ingest", "--run-date", RUN_DATE, "--input-root", in.root().toString(),
+        "--output-root", tmp.resolve("out").toString(), "--set", "leeway.features.extra_numeric_columns=[age]");
+    assertEquals(0, run.exitCode(), run.context());
+    Outputs o = outputs();
+    assertEquals(List.of("invalid age (not a number: '3x')"), reasons(o, "customers"),
+        "a value that is not a number is quarantined with its reason");
+    assertEquals("double", o.conformed("customers").schema().apply("age").dataType().typeName(),
+        "the conformed column is a number");
+    Row c1 = o.conformed("customers").filter("customer_id = 'C1'").first();
+    assertEquals(34.0, c1.<Double>getAs("age"), "C1's age as a double");
+    Row c2 = o.conformed("customers").filter("customer_id = 'C2'").first();
+    assertTrue(c2.isNullAt(c2.fieldIndex("age")), "an empty age is missing, not an error");
+    JsonNode c = o.status().at("/stages/0/tables/customers");
+    assertEquals(3, c.get("rows_in").asLong(), "three customers read: " + c);
+    assertEquals(c.get("rows_in").asLong(), c.get("rows_out").asLong() + c.get("rows_quarantined").asLong(),
+        "rows read = conformed + quarantined: " + c);
+    assertEquals(1, c.at("/quarantine_reasons/invalid age").asLong(), "counted under its reason code: " + c);
+  }
+
+  @Test
+  void aConfiguredNumericColumnTheInputLacksIsAClearErrorNamingIt() {
+    Cli.Run run = Cli.run("ingest", "--run-date", RUN_DATE, "--input-root",
+        RawFiles.minimal(tmp.resolve("in")).root().toString(), "--output-root", tmp.resolve("out").toString(),
+        "--set", "leeway.features.extra_numeric_columns=[age]");
+    assertEquals(3, run.exitCode(), "bad input exit code\n" + run.context());
+    assertTrue(run.err().contains("has no column 'age'") && run.err().contains("customers/part-0.csv")
+        && run.err().contains("leeway.features.extra_numeric_columns"),
+        "names the file, the column and the key: " + run.err());
+    assertFalse(Files.exists(outputs().runDir().resolve("ingest")), "nothing published");
+  }
+
+  @Test
   void emptyFilesAndHeaderOnlyTablesGiveZeroRowsNotErrors() {
     RawFiles in = RawFiles.minimal(tmp.resolve("in"))
         .csv("referrals", "referral_id,referrer_id,referred_customer_id,referred_at,converted")

@@ -170,6 +170,27 @@ class OutcomesTest {
   }
 
   @Test
+  void anExtraNumericColumnIsAFeatureWithAPresenceFlagAndZeroWhenMissing() {
+    LeewayConfig cfg = LeewayConfig.load(new File("conf/local.conf"),
+        Map.of("leeway.features.extra_numeric_columns", "[age]"));
+    Tables t = new Tables().customer("C1", "2020-01-01", "CONSUMER", 34.0)
+        .customer("C2", "2020-01-01", "CONSUMER", null)
+        .request("X1", "C1", "2024-03-01 10:00:00", "FEE_WAIVER", "GRANTED")
+        .request("X2", "C2", "2024-03-01 10:00:00", "FEE_WAIVER", "DENIED");
+    Map<String, Row> r = new HashMap<>();
+    for (Row row : OutcomesJob.requests(t.build(), cfg, RUN_DATE).collectAsList()) {
+      r.put(row.getAs("exception_id"), row);
+    }
+    assertEquals(34.0, num(r.get("X1"), "age"), "the customer's age is carried as a number");
+    assertEquals(1, num(r.get("X1"), FeatureCols.has("age")), "has_age is 1 when the value is present");
+    assertEquals(0.0, num(r.get("X2"), "age"), "a missing age is 0");
+    assertEquals(0, num(r.get("X2"), FeatureCols.has("age")), "and has_age 0, so it differs from a real 0");
+    List<String> numeric = FeatureCols.numeric(cfg.features());
+    assertEquals(List.of("age", "has_age"), numeric.subList(numeric.size() - 2, numeric.size()),
+        "the value and its flag are model features, after the built-in ones: " + numeric);
+  }
+
+  @Test
   void theSameFeatureCodeScoresCustomersAtTheEndOfTheRunDate() {
     ConformedTables t = new Tables().customer("C1", "2020-01-01", "CONSUMER")
         .clv("C1", "2025-06-01", 300, false)

@@ -19,7 +19,12 @@ public final class Tables {
   private final List<Row> referrals = new ArrayList<>();
 
   public Tables customer(String id, String signupDate, String segment) {
-    customers.add(RowFactory.create(id, Date.valueOf(signupDate), segment, "NORTH", "ONLINE", "GOLD"));
+    return customer(id, signupDate, segment, null);
+  }
+
+  /** A customer with an {@code age} (a numeric attribute; null when missing). */
+  public Tables customer(String id, String signupDate, String segment, Double age) {
+    customers.add(RowFactory.create(id, Date.valueOf(signupDate), segment, "NORTH", "ONLINE", "GOLD", age));
     return this;
   }
 
@@ -51,7 +56,7 @@ public final class Tables {
     var s = TestSpark.session();
     StructType c = new StructType().add("customer_id", DataTypes.StringType).add("signup_date", DataTypes.DateType)
         .add("segment", DataTypes.StringType).add("region", DataTypes.StringType).add("channel", DataTypes.StringType)
-        .add("loyalty_tier", DataTypes.StringType);
+        .add("loyalty_tier", DataTypes.StringType).add("age", DataTypes.DoubleType);
     StructType v = new StructType().add("customer_id", DataTypes.StringType).add("as_of_date", DataTypes.DateType)
         .add("clv", DataTypes.DoubleType).add("historical_value", DataTypes.DoubleType)
         .add("risk_flag", DataTypes.BooleanType);

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.leeway.features.ModelFeatures;
 import dev.leeway.config.LeewayConfig.TrainSettings;
+import dev.leeway.features.ModelFeatures;
 import dev.leeway.io.InputError;
 import dev.leeway.support.TestSpark;
 import java.nio.file.Path;
