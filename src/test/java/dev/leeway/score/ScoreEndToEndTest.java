@@ -138,7 +138,7 @@ class ScoreEndToEndTest {
     List<Row> reasons = r.getList(r.fieldIndex(ScoreCols.REASONS));
     for (Row reason : reasons) {
       String text = reason.getAs("text");
-      assertTrue(text.matches("[a-z].*") && !text.contains("__"), "plain words: " + text);
+      assertTrue(text.matches("[a-z0-9].*") && !text.contains("__"), "plain words: " + text);
       assertTrue(List.of("raises", "lowers").contains(reason.getAs("direction")), reason.toString());
     }
     // Largest effect first.

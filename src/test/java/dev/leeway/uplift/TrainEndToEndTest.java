@@ -24,7 +24,7 @@ class TrainEndToEndTest {
   Path tmp;
 
   private static final String[] SMALL = {"--set", "leeway.train.gbt.max_iter=8", "--set", "leeway.effects.folds=3",
-      "--set", "leeway.effects.placebo=false", "--set", "leeway.effects.bootstrap_replicates=20"};
+      "--set", "leeway.effects.placebo=false"};
 
   private Cli.Run run(String... args) {
     String[] all = new String[args.length + SMALL.length];
