@@ -132,7 +132,7 @@ public final class GeneratorJob {
         "referrals", "converted referrals made in (requested_at, requested_at + W days]",
         "maturity", "a window is mature when requested_at + H days <= end_date + 1 day (midnight after end_date)",
         "inactivity_days", spec.inactivityDays()));
-    doc.put("planted", World.describe());
+    doc.put("planted", World.describe(spec.world()));
     doc.put("zero_effect_policy", World.ZERO_EFFECT_POLICY);
     doc.put("overall", summarise(truth.groupBy(lit("all").as("k"))).get("all"));
     doc.put("policies", summarise(truth.groupBy(col("policy").as("k"))));

@@ -84,17 +84,12 @@ final class TableRows {
   static List<Row> clvSnapshots(CustomerStory base) {
     List<Row> rows = new ArrayList<>();
     for (CustomerStory c : family(base)) {
-      Rng noise = c.stream(4);
-      double first = c.endDay - World.HISTORY_DAYS;
-      for (double d = first; d < c.endDay; d += World.SNAPSHOT_EVERY_DAYS) {
-        if (d < c.signupDay) {
+      for (int k = 0; k < c.snapshotSlots(); k++) {
+        CustomerStory.Snapshot s = c.snapshot(k);
+        if (s == null) {
           continue;
         }
-        boolean churned = c.churnDay <= d;
-        double remainingYears = Math.min(1 / (c.hazardAt(d, -1, false) * 365), 12);
-        double clv = churned ? 0 : c.annualValue * remainingYears * Math.exp(0.15 * noise.normal());
-        double historical = c.annualValue * (d - c.signupDay) / 365 * Math.exp(0.1 * noise.normal());
-        String[] row = {c.id, date(d), money(clv), money(historical), Boolean.toString(c.risk)};
+        String[] row = {c.id, date(s.day()), money(s.clv()), money(s.historical()), Boolean.toString(c.risk)};
         emit(rows, row, c.stream(11), c.spec.dirtyRate(), TableRows::dirtySnapshot);
       }
     }
@@ -238,7 +233,7 @@ final class TableRows {
   }
 
   static String timestamp(double day) {
-    return TS.format(Instant.ofEpochSecond(Math.round(day * 86400)));
+    return TS.format(Instant.ofEpochSecond(CustomerStory.seconds(day)));
   }
 
   static String money(double v) {
