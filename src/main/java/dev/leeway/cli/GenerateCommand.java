@@ -4,6 +4,7 @@ import dev.leeway.config.ConfigError;
 import dev.leeway.config.LeewayConfig;
 import dev.leeway.generate.GeneratorJob;
 import dev.leeway.generate.GeneratorSpec;
+import dev.leeway.generate.WorldKind;
 import java.io.File;
 import java.io.PrintWriter;
 import java.time.LocalDate;
@@ -18,8 +19,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code leeway generate}: realistic raw inputs with planted causal truth, for tests, demos and benchmarks. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-    description = "Writes the five raw input tables (CSV) for N customers, with confounded grants and planted, "
-        + "heterogeneous effects, plus truth/requests (Parquet) and ground_truth.json. Same seed, same data.")
+    description = "Writes the five raw input tables (CSV) for N customers, with grants confounded by what the data "
+        + "shows (and optionally by a hidden confounder) and planted, heterogeneous effects, plus truth/requests "
+        + "(Parquet) and ground_truth.json. Same seed and options, same data.")
 final class GenerateCommand implements Callable<Integer> {
   @ParentCommand
   LeewayCommand parent;
@@ -48,6 +50,16 @@ final class GenerateCommand implements Callable<Integer> {
       description = "Inactivity window the planted retention truth assumes (default: ${DEFAULT-VALUE}).")
   int inactivityDays;
 
+  @Option(names = "--world", defaultValue = "hard", paramLabel = "easy|hard",
+      description = "How staff decide: easy (one main-effects logistic rule for every policy) or hard (a non-linear "
+          + "rule per policy, more frequent requesters) (default: ${DEFAULT-VALUE}).")
+  String world;
+
+  @Option(names = "--hidden-confounding", defaultValue = "0", paramLabel = "S",
+      description = "Strength of a hidden confounder that raises grant odds and churn and lowers activity; 0 "
+          + "leaves every confounder observable (default: ${DEFAULT-VALUE}).")
+  double hiddenConfounding;
+
   @Option(names = "--conf", paramLabel = "FILE", description = "Configuration file for the Spark settings.")
   File conf;
 
@@ -57,7 +69,7 @@ final class GenerateCommand implements Callable<Integer> {
     GeneratorSpec g;
     try {
       g = new GeneratorSpec(customers, seed, endDate != null ? endDate : GeneratorSpec.DEFAULT_END_DATE, dirtyRate,
-          inactivityDays);
+          inactivityDays, WorldKind.parse(world), hiddenConfounding);
     } catch (IllegalArgumentException e) {
       spec.commandLine().getErr().println("leeway: " + e.getMessage());
       return ExitCodes.USAGE;

@@ -8,7 +8,8 @@ import java.util.List;
  * One simulated customer over the history window: attributes, exception requests and decisions, churn, activity,
  * value snapshots and referrals (whose converted referrals are customers with stories of their own). Times are
  * days since 1970-01-01 (fractional). Churn follows a hazard that each grant lowers for a year; referrals follow a
- * rate that each grant raises for a year.
+ * rate that each grant raises for a year. Staff decide on what the written tables show at the request time
+ * ({@link Seen}); outcomes depend on latent value and, when switched on, on a hidden confounder.
  */
 final class CustomerStory {
   /** An exception request and the effect a grant would have (whether or not it was granted). */
@@ -22,6 +23,7 @@ final class CustomerStory {
     double cost;
     boolean granted;
     double propensity;
+    Seen seen;
     int priorGrants365;
     double tenureYears;
     double retentionEffect;
@@ -48,9 +50,19 @@ final class CustomerStory {
   final double valueZ;
   final double annualValue;
   final boolean risk;
+  /** The hidden confounder U ~ N(0, 1): unhappiness staff notice but the CRM does not record. */
+  final double hidden;
   final double hazard0;
   final double activityRate;
   final double referralRate;
+  /**
+   * Activity event days (sorted) up to the end date, churn or not (cut off at churn when written), and the same
+   * instants in whole seconds as the table writes them. Drawn on first use from a stream of their own: activity
+   * before a request does not depend on churn after it, so staff can see it; most customers never ask, and then
+   * only the activity table needs it.
+   */
+  private double[] activityUncut;
+  private long[] activitySeconds;
   final List<Request> requests = new ArrayList<>();
   final List<Referral> referrals = new ArrayList<>();
   double churnDay = Double.POSITIVE_INFINITY;
@@ -76,14 +88,18 @@ final class CustomerStory {
     this.valueZ = rng.normal();
     this.annualValue = 400 * Math.exp(0.8 * valueZ + World.SEGMENT_VALUE_SHIFT[segment]);
     this.risk = rng.chance(World.RISK_FLAG_SHARE);
+    // Drawn whatever the strength, from a stream of its own, so that the knob moves no other draw.
+    this.hidden = stream(8).normal();
+    double s = spec.hiddenConfounding();
     double tenureAtStart = Math.max(0, (startDay - signupDay) / 365);
-    this.hazard0 = World.BASE_HAZARD * Math.exp(-0.8 * valueZ - 0.1 * Math.min(tenureAtStart, 8) + 0.3)
-        * (risk ? 1.5 : 1.0);
-    this.activityRate = World.BASE_ACTIVITY_RATE * Math.exp(0.35 * valueZ + 0.45 * rng.normal());
+    this.hazard0 = World.BASE_HAZARD * Math.exp(-0.8 * valueZ - 0.1 * Math.min(tenureAtStart, 8) + 0.3
+        + World.HIDDEN_HAZARD * s * hidden) * (risk ? 1.5 : 1.0);
+    this.activityRate = World.BASE_ACTIVITY_RATE
+        * Math.exp(0.35 * valueZ + 0.45 * rng.normal() - World.HIDDEN_ACTIVITY * s * hidden);
     // Referred customers make no referrals of their own: the chain stops at one step.
     this.referralRate = mayRefer ? World.BASE_REFERRAL_RATE * Math.exp(0.3 * valueZ) : 0;
     double requestRate = World.BASE_REQUEST_RATE * Math.exp(0.2 * valueZ)
-        * (rng.chance(World.FREQUENT_SHARE) ? World.FREQUENT_MULTIPLIER : 1.0);
+        * (rng.chance(spec.world().frequentShare) ? spec.world().frequentMultiplier : 1.0);
     simulateRequestsAndChurn(rng, requestRate);
     if (mayRefer) {
       simulateReferrals(stream(3));
@@ -120,16 +136,110 @@ final class CustomerStory {
     r.channel = rng.pick(World.REQUEST_CHANNELS);
     r.cost = Math.round(World.POLICY_COST[r.policy] * Math.exp(0.35 * rng.normal()) * 100) / 100.0;
     r.tenureYears = (day - signupDay) / 365;
-    for (Request prior : requests) {
-      if (prior.granted && prior.day > day - 365) {
-        r.priorGrants365++;
-      }
-    }
-    r.propensity = World.grantProbability(r.policy, valueZ, r.tenureYears, risk, r.team, r.priorGrants365);
+    r.seen = seen(day, r.team, r.channel);
+    r.priorGrants365 = r.seen.priorGrants365();
+    double logit = GrantRules.logit(spec.world(), r.policy, r.seen) + spec.hiddenConfounding() * hidden;
+    r.propensity = 1 / (1 + Math.exp(-logit));
     r.granted = rng.chance(r.propensity);
     r.retentionEffect = World.retentionEffect(r.policy, segment, r.priorGrants365, r.tenureYears);
     r.referralEffect = World.referralEffect(r.policy, segment, r.priorGrants365);
     return r;
+  }
+
+  /** What the written tables show about a request at {@code day}: the features the pipeline computes for it. */
+  private Seen seen(double day, int team, String channel) {
+    long at = seconds(day);
+    long atDay = Math.floorDiv(at, 86_400L);
+    int tenureDays = (int) (atDay - (long) Math.floor(signupDay));
+    Snapshot snap = latestSnapshotBefore(atDay);
+    int grants = 0;
+    int asked = 0;
+    for (Request prior : requests) {
+      long p = seconds(prior.day);
+      if (p >= at - 365 * 86_400L && p < at) {
+        asked++;
+        grants += prior.granted ? 1 : 0;
+      }
+    }
+    int events = countIn(activitySeconds(), at - 90 * 86_400L, at);
+    return new Seen(snap != null, snap == null ? 0 : snap.clv(), snap == null ? 0 : snap.historical(),
+        snap != null && risk, tenureDays, grants, asked, events, segment, team, channel);
+  }
+
+  /** A lifetime-value snapshot as written (values rounded to cents, as the table holds them). */
+  record Snapshot(double day, double clv, double historical) {}
+
+  /** Day of snapshot {@code k}: every SNAPSHOT_EVERY_DAYS from the start of history; before signup none is written. */
+  double snapshotDay(int k) {
+    return endDay - World.HISTORY_DAYS + (double) k * World.SNAPSHOT_EVERY_DAYS;
+  }
+
+  /** How many snapshot days fall before the end date (some may precede signup and are not written). */
+  int snapshotSlots() {
+    return (int) Math.ceil(World.HISTORY_DAYS / (double) World.SNAPSHOT_EVERY_DAYS);
+  }
+
+  /**
+   * Snapshot {@code k}, or null when it precedes signup. Its noise has a stream of its own, so the value the
+   * simulation showed staff at a request is the value the table writes; the hazard it reflects depends only on
+   * grants before its day.
+   */
+  Snapshot snapshot(int k) {
+    double d = snapshotDay(k);
+    if (d < signupDay) {
+      return null;
+    }
+    Rng noise = stream(100 + k);
+    double clvNoise = noise.normal();
+    double historicalNoise = noise.normal();
+    boolean churned = churnDay <= d;
+    double remainingYears = Math.min(1 / (hazardAt(d, -1, false) * 365), 12);
+    double clv = churned ? 0 : annualValue * remainingYears * Math.exp(0.15 * clvNoise);
+    double historical = annualValue * (d - signupDay) / 365 * Math.exp(0.1 * historicalNoise);
+    return new Snapshot(d, cents(clv), cents(historical));
+  }
+
+  /** The latest snapshot dated strictly before {@code day} (an epoch day), or null. */
+  private Snapshot latestSnapshotBefore(long day) {
+    for (int k = snapshotSlots() - 1; k >= 0; k--) {
+      double d = snapshotDay(k);
+      if (d < day) {
+        return d < signupDay ? null : snapshot(k);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A value rounded to cents: the table writes it with two decimals, which ingest parses back to this very double
+   * (faster than formatting and parsing, which showed in the profile).
+   */
+  static double cents(double v) {
+    return Math.round(v * 100) / 100.0;
+  }
+
+  /** An instant in whole seconds, as timestamps are written. */
+  static long seconds(double day) {
+    return Math.round(day * 86400);
+  }
+
+  /** How many sorted values lie in [from, to). */
+  static int countIn(long[] sorted, long from, long to) {
+    return lowerBound(sorted, to) - lowerBound(sorted, from);
+  }
+
+  private static int lowerBound(long[] sorted, long key) {
+    int lo = 0;
+    int hi = sorted.length;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (sorted[mid] < key) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
   }
 
   /** Whether grant {@code j} is in force, with request {@code flip} optionally forced on or off. */
@@ -232,16 +342,33 @@ final class CustomerStory {
     }
   }
 
-  /** Activity event days (sorted) between the start of history and churn or the end date. */
-  double[] activityDays() {
+  private long[] activitySeconds() {
+    if (activitySeconds == null) {
+      double[] days = activityUncut();
+      activitySeconds = new long[days.length];
+      for (int i = 0; i < days.length; i++) {
+        activitySeconds[i] = seconds(days[i]);
+      }
+    }
+    return activitySeconds;
+  }
+
+  private double[] activityUncut() {
+    if (activityUncut == null) {
+      activityUncut = simulateActivity();
+    }
+    return activityUncut;
+  }
+
+  /** Activity event days (sorted) from the start of history to the end date, ignoring churn. */
+  private double[] simulateActivity() {
     Rng rng = stream(2);
-    double stop = Math.min(churnDay, endDay);
     double[] days = new double[16];
     int n = 0;
     double t = startDay;
     while (true) {
       t += rng.exponential(activityRate);
-      if (t >= stop) {
+      if (t >= endDay) {
         break;
       }
       if (n == days.length) {
@@ -250,6 +377,16 @@ final class CustomerStory {
       days[n++] = t;
     }
     return Arrays.copyOf(days, n);
+  }
+
+  /** Activity event days (sorted) between the start of history and churn or the end date. */
+  double[] activityDays() {
+    double[] all = activityUncut();
+    int n = 0;
+    while (n < all.length && all[n] < churnDay) {
+      n++;
+    }
+    return n == all.length ? all : Arrays.copyOf(all, n);
   }
 
   /** Whether the customer churned within (from, to]. */
@@ -281,7 +418,10 @@ final class CustomerStory {
     return World.REFERRAL_CONVERSION * expected;
   }
 
-  /** A random stream of this customer's for one purpose (2 activity, 3 referrals, 4 values, 5 PII, 10+ dirt). */
+  /**
+   * A random stream of this customer's for one purpose (2 activity, 3 referrals, 5 PII, 6 notes, 7 activity kinds,
+   * 8 hidden confounder, 9 age, 10+ dirt, 100 + k snapshot k).
+   */
   Rng stream(int purpose) {
     return new Rng(spec.seed(), index, purpose * 1_000_003L + id.hashCode());
   }

@@ -122,6 +122,7 @@ public final class GeneratorJob {
     doc.put("base_customers", spec.customers());
     doc.put("end_date", spec.endDate().toString());
     doc.put("dirty_rate", spec.dirtyRate());
+    doc.put("world", spec.world().label());
     doc.put("rows_written", rows);
     doc.put("definitions", World.ordered(
         "att", "mean over granted requests whose window ended by end_date of the true effect tau (expected outcome "
@@ -132,13 +133,32 @@ public final class GeneratorJob {
         "referrals", "converted referrals made in (requested_at, requested_at + W days]",
         "maturity", "a window is mature when requested_at + H days <= end_date + 1 day (midnight after end_date)",
         "inactivity_days", spec.inactivityDays()));
-    doc.put("planted", World.describe());
+    doc.put("planted", World.describe(spec.world()));
+    doc.put("hidden_confounding", hiddenConfounding(spec.hiddenConfounding()));
     doc.put("zero_effect_policy", World.ZERO_EFFECT_POLICY);
     doc.put("overall", summarise(truth.groupBy(lit("all").as("k"))).get("all"));
     doc.put("policies", summarise(truth.groupBy(col("policy").as("k"))));
     doc.put("policy_segments", summarise(truth.groupBy(
         org.apache.spark.sql.functions.concat_ws("|", col("policy"), col("segment")).as("k"))));
     return doc;
+  }
+
+  /** The hidden confounder's strength, how it acts, and which way it biases estimates that cannot see it. */
+  private static Map<String, Object> hiddenConfounding(double s) {
+    return World.ordered(
+        "strength", s,
+        "confounder", "U ~ N(0, 1) per customer, recorded in truth/requests as hidden_u and in no input table",
+        "mechanism", World.ordered(
+            "grant_log_odds", "+ strength*U (staff flex for customers who are visibly unhappy and about to leave)",
+            "log_churn_hazard", "+ " + World.HIDDEN_HAZARD + "*strength*U (the CRM does not record it)",
+            "log_activity_rate", "- " + World.HIDDEN_ACTIVITY
+                + "*strength*U (unhappy customers were already less active, which past activity partly reveals)"),
+        "direction", s == 0
+            ? "none: every confounder is observable, so adjusting for the pipeline's features can recover the ATT"
+            : "granted requests come from customers more likely to churn and less active anyway, so estimates that "
+                + "adjust only for observed features understate the retention effects (toward zero, below zero for "
+                + World.ZERO_EFFECT_POLICY + "); referral effects are understated too, but weakly, since U reaches "
+                + "referrals only through churn. tau stays the effect for each customer, U included");
   }
 
   /** Per group: requests, grants, and for each outcome the true ATT and the naive difference on mature rows. */

@@ -21,7 +21,7 @@ final class TableRows {
   private TableRows() {}
 
   static final String[] CUSTOMERS = {Cols.CUSTOMER_ID, Cols.SIGNUP_DATE, Cols.SEGMENT, Cols.REGION, Cols.CHANNEL,
-      "loyalty_tier", "full_name", "email", "phone"};
+      "loyalty_tier", "age", "full_name", "email", "phone"};
   static final String[] CLV = {Cols.CUSTOMER_ID, Cols.AS_OF_DATE, Cols.CLV, Cols.HISTORICAL_VALUE, Cols.RISK_FLAG};
   static final String[] EXCEPTIONS = {Cols.EXCEPTION_ID, Cols.CUSTOMER_ID, Cols.REQUESTED_AT, Cols.POLICY,
       Cols.DECISION, Cols.EMPLOYEE_ID, Cols.TEAM, Cols.CHANNEL, Cols.COST, Cols.NOTE};
@@ -74,27 +74,34 @@ final class TableRows {
       String email = (ascii(first) + "." + ascii(last)).toLowerCase(Locale.ROOT) + "." + c.id.toLowerCase(Locale.ROOT)
           + "@example.com";
       String phone = String.format("+1 555 %03d %04d", pii.below(1000), pii.below(10000));
-      String[] row = {c.id, date(c.signupDay), c.segmentName(), c.region, c.channel, tier, first + " " + last,
-          email, phone};
+      String[] row = {c.id, date(c.signupDay), c.segmentName(), c.region, c.channel, tier, age(c),
+          first + " " + last, email, phone};
       emit(rows, row, c.stream(10), c.spec.dirtyRate(), TableRows::dirtyCustomer);
     }
     return rows;
   }
 
+  /**
+   * Age in whole years at the end date (18 to 90), empty for about 3%: a covariate the pipeline may use that
+   * relates mildly to tenure and plays no part in any decision or outcome.
+   */
+  static String age(CustomerStory c) {
+    Rng rng = c.stream(9);
+    double atSignup = 18 + Math.exp(3.0 + 0.45 * rng.normal());
+    boolean missing = rng.chance(0.03);
+    long years = Math.min(90, (long) Math.floor(atSignup + (c.endDay - c.signupDay) / 365));
+    return missing ? null : Long.toString(years);
+  }
+
   static List<Row> clvSnapshots(CustomerStory base) {
     List<Row> rows = new ArrayList<>();
     for (CustomerStory c : family(base)) {
-      Rng noise = c.stream(4);
-      double first = c.endDay - World.HISTORY_DAYS;
-      for (double d = first; d < c.endDay; d += World.SNAPSHOT_EVERY_DAYS) {
-        if (d < c.signupDay) {
+      for (int k = 0; k < c.snapshotSlots(); k++) {
+        CustomerStory.Snapshot s = c.snapshot(k);
+        if (s == null) {
           continue;
         }
-        boolean churned = c.churnDay <= d;
-        double remainingYears = Math.min(1 / (c.hazardAt(d, -1, false) * 365), 12);
-        double clv = churned ? 0 : c.annualValue * remainingYears * Math.exp(0.15 * noise.normal());
-        double historical = c.annualValue * (d - c.signupDay) / 365 * Math.exp(0.1 * noise.normal());
-        String[] row = {c.id, date(d), money(clv), money(historical), Boolean.toString(c.risk)};
+        String[] row = {c.id, date(s.day()), money(s.clv()), money(s.historical()), Boolean.toString(c.risk)};
         emit(rows, row, c.stream(11), c.spec.dirtyRate(), TableRows::dirtySnapshot);
       }
     }
@@ -238,7 +245,7 @@ final class TableRows {
   }
 
   static String timestamp(double day) {
-    return TS.format(Instant.ofEpochSecond(Math.round(day * 86400)));
+    return TS.format(Instant.ofEpochSecond(CustomerStory.seconds(day)));
   }
 
   static String money(double v) {

@@ -9,8 +9,9 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * One truth row per generated exception request: the true effect of granting it on retention at each horizon and
- * on converted referrals in each window (expected values under the planted model, other grants held fixed), and
- * the outcomes actually realised (null where the window ends after the end date).
+ * on converted referrals in each window (expected values under the planted model, other grants held fixed), the
+ * outcomes actually realised (null where the window ends after the end date), what staff saw when they decided
+ * (seen_*: equal to the pipeline's features of the request) and the customer's hidden confounder.
  */
 final class TruthRows {
   private TruthRows() {}
@@ -29,7 +30,17 @@ final class TruthRows {
         .add("requested_at", DataTypes.StringType)
         .add("true_propensity", DataTypes.DoubleType)
         .add("grants_prior_365d", DataTypes.IntegerType)
-        .add("tenure_years", DataTypes.DoubleType);
+        .add("tenure_years", DataTypes.DoubleType)
+        .add("request_channel", DataTypes.StringType)
+        .add("seen_has_clv", DataTypes.IntegerType)
+        .add("seen_clv", DataTypes.DoubleType)
+        .add("seen_historical_value", DataTypes.DoubleType)
+        .add("seen_risk_flag", DataTypes.IntegerType)
+        .add("seen_tenure_days", DataTypes.IntegerType)
+        .add("seen_prior_grants_365d", DataTypes.IntegerType)
+        .add("seen_prior_requests_365d", DataTypes.IntegerType)
+        .add("seen_events_90d", DataTypes.IntegerType)
+        .add("hidden_u", DataTypes.DoubleType);
     for (int h : HORIZONS) {
       s = s.add("tau_retention_" + h, DataTypes.DoubleType).add("y_retention_" + h, DataTypes.DoubleType);
     }
@@ -51,7 +62,9 @@ final class TruthRows {
         CustomerStory.Request r = c.requests.get(i);
         List<Object> v = new ArrayList<>(List.of(TableRows.exceptionId(c, r), c.id, World.POLICIES.get(r.policy),
             c.segmentName(), String.format("T%02d", r.team + 1), r.granted, TableRows.timestamp(r.day),
-            r.propensity, r.priorGrants365, r.tenureYears));
+            r.propensity, r.priorGrants365, r.tenureYears, r.channel, r.seen.hasClv() ? 1 : 0, r.seen.clv(),
+            r.seen.historicalValue(), r.seen.risk() ? 1 : 0, r.seen.tenureDays(), r.seen.priorGrants365(),
+            r.seen.priorRequests365(), r.seen.events90(), c.hidden));
         for (int h : HORIZONS) {
           v.add(c.expectedRetention(i, true, h, inactivity) - c.expectedRetention(i, false, h, inactivity));
           double end = r.day + h;

@@ -5,9 +5,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The planted truth of generated data: who asks for which exception, who gets it (confounded by value and
- * tenure), and what a grant does to the churn hazard and the referral rate (heterogeneous by policy, segment,
- * tenure and recent grants). Every number the ground-truth file cites comes from here.
+ * The planted truth of generated data: who asks for which exception, who gets it (staff decide on what the data
+ * shows, see {@link GrantRules}, plus an optional hidden confounder), and what a grant does to the churn hazard and
+ * the referral rate (heterogeneous by policy, segment, tenure and recent grants). Every number the ground-truth
+ * file cites comes from here.
  */
 public final class World {
   private World() {}
@@ -16,7 +17,7 @@ public final class World {
       "CHECK_HOLD_RELEASE", "TRIAL_EXTENSION", "WARRANTY_OVERRIDE", "LATE_RETURN", "FEE_WAIVER", "FREE_REBOOKING");
   /** Share of requests per policy (same order as POLICIES). */
   static final double[] POLICY_SHARE = {0.20, 0.12, 0.12, 0.20, 0.30, 0.06};
-  /** Log-odds shift of being granted, per policy. */
+  /** Log-odds shift of being granted, per policy (the EASY world's intercepts). */
   static final double[] GRANT_BASE = {-0.2, 0.3, -0.4, 0.2, 0.4, 0.0};
   /** Reduction of the log churn hazard for a first grant to a CONSUMER of middling tenure, per policy. */
   static final double[] RETENTION_EFFECT = {0.9, 0.75, 0.8, 0.5, 0.0, 0.65};
@@ -44,10 +45,8 @@ public final class World {
   static final double BASE_HAZARD = 0.0011;
   /** Activity events per day of a typical customer. */
   static final double BASE_ACTIVITY_RATE = 0.045;
-  /** Exception requests per day of a typical customer; frequent requesters ask FREQUENT_MULTIPLIER times more. */
+  /** Exception requests per day of a typical customer; frequent requesters (see WorldKind) ask more. */
   static final double BASE_REQUEST_RATE = 0.0003;
-  static final double FREQUENT_SHARE = 0.08;
-  static final double FREQUENT_MULTIPLIER = 8;
   /** Referrals per day of a typical customer, and the share that convert. */
   static final double BASE_REFERRAL_RATE = 0.0005;
   static final double REFERRAL_CONVERSION = 0.35;
@@ -56,6 +55,12 @@ public final class World {
   static final int HISTORY_DAYS = 3 * 365;
   /** Days between lifetime-value snapshots. */
   static final int SNAPSHOT_EVERY_DAYS = 182;
+  /**
+   * The hidden confounder U's weight, per unit of strength, in the log churn hazard and (negatively) in the log
+   * activity rate; in the grant log-odds its weight is the strength itself.
+   */
+  static final double HIDDEN_HAZARD = 0.6;
+  static final double HIDDEN_ACTIVITY = 0.4;
 
   /** Log-odds leniency of each team (T01 strictest, T12 most lenient). */
   static double teamLeniency(int team) {
@@ -81,14 +86,6 @@ public final class World {
     return REFERRAL_EFFECT[policy] * SEGMENT_EFFECT[segment] * entitlement(priorGrants365);
   }
 
-  /** Probability that staff grant the request: higher for valuable, long-tenured customers (confounding). */
-  static double grantProbability(int policy, double valueZ, double tenureYears, boolean risk, int team,
-      int priorGrants365) {
-    double logit = GRANT_BASE[policy] + 1.4 * valueZ + 0.25 * Math.min(tenureYears, 8) - 0.9
-        + teamLeniency(team) - (risk ? 2.0 : 0.0) - 0.35 * priorGrants365;
-    return 1 / (1 + Math.exp(-logit));
-  }
-
   /** A map that keeps the order its pairs are given in, so the ground-truth file is byte-stable. */
   static Map<String, Object> ordered(Object... keysAndValues) {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -98,8 +95,8 @@ public final class World {
     return m;
   }
 
-  /** The planted parameters, for the ground-truth file. */
-  public static Map<String, Object> describe() {
+  /** The planted parameters of a world, for the ground-truth file. */
+  public static Map<String, Object> describe(WorldKind world) {
     Map<String, Object> m = new LinkedHashMap<>();
     Map<String, Object> policies = new LinkedHashMap<>();
     for (int p = 0; p < POLICIES.size(); p++) {
@@ -121,9 +118,14 @@ public final class World {
     m.put("tenure_effect_multiplier",
         ordered("under_1_year", tenureEffect(0), "1_to_4_years", tenureEffect(1), "over_4_years", tenureEffect(4)));
     m.put("effect_duration_days", EFFECT_DAYS);
-    m.put("grant_probability",
-        "logistic(policy_base + 1.4*value_z + 0.25*min(tenure_years,8) - 0.9 + team_leniency - 2*risk_flag"
-            + " - 0.35*grants_in_prior_365_days)");
+    m.put("grant_probability", GrantRules.LEGEND);
+    Map<String, Object> rules = new LinkedHashMap<>();
+    for (int p = 0; p < POLICIES.size(); p++) {
+      rules.put(POLICIES.get(p), GrantRules.of(world).get(p).formula());
+    }
+    m.put("grant_log_odds", rules);
+    m.put("frequent_requesters", ordered("share", world.frequentShare, "request_rate_multiplier",
+        world.frequentMultiplier));
     return m;
   }
 }
