@@ -1,10 +1,13 @@
 package dev.leeway.causal;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.not;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 
 import dev.leeway.causal.nuisance.Design;
 import dev.leeway.causal.nuisance.Nuisance;
@@ -170,7 +173,9 @@ public final class EffectsEstimator {
           find(outcomes, EffectOutcome.Kind.REFERRAL_VALUE, settings.roiReferralWindowDays()),
           find(outcomes, EffectOutcome.Kind.RETENTION, h),
           find(outcomes, EffectOutcome.Kind.REFERRALS, settings.roiReferralWindowDays()), ROI_LEVELS);
-      long excluded = exclude ? requests.filter(col(OutcomeCols.REFERRED_BY_FLEXED)).count() : 0L;
+      Row counts = requests.agg(count(lit(1)), sum(when(col(OutcomeCols.REFERRED_BY_FLEXED), 1L).otherwise(0L)))
+          .first();
+      long excluded = exclude && !counts.isNullAt(1) ? counts.getLong(1) : 0L;
       long rows = 0;
       long grants = 0;
       long outside = 0;
@@ -183,8 +188,8 @@ public final class EffectsEstimator {
           grantsOutside += e.getValue().grantedOutsideOverlap();
         }
       }
-      Population pop = new Population(requests.count(), settings.referredByFlexed(), excluded, outside, grantsOutside,
-          grants);
+      Population pop = new Population(counts.getLong(0), settings.referredByFlexed(), excluded, outside,
+          grantsOutside, grants);
       return new Result(estimates, balance, roi, scored, pop);
     } finally {
       prepared.unpersist();

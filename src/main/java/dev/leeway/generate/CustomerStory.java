@@ -23,6 +23,8 @@ final class CustomerStory {
     double cost;
     boolean granted;
     double propensity;
+    /** The uniform draw the decision compared with the propensity: kept to re-decide in counterfactual histories. */
+    double draw;
     Seen seen;
     int priorGrants365;
     double tenureYears;
@@ -112,12 +114,12 @@ final class CustomerStory {
     while (true) {
       double next = t + rng.exponential(requestRate);
       double limit = Math.min(next, endDay);
-      double crossing = crossing(t, limit, budget, -1, false);
+      double crossing = crossing(t, limit, budget, realised);
       if (!Double.isNaN(crossing)) {
         churnDay = crossing;
         return;
       }
-      budget -= cumulativeHazard(t, limit, -1, false);
+      budget -= cumulativeHazard(t, limit, realised);
       if (next >= endDay) {
         return;
       }
@@ -136,29 +138,109 @@ final class CustomerStory {
     r.channel = rng.pick(World.REQUEST_CHANNELS);
     r.cost = Math.round(World.POLICY_COST[r.policy] * Math.exp(0.35 * rng.normal()) * 100) / 100.0;
     r.tenureYears = (day - signupDay) / 365;
-    r.seen = seen(day, r.team, r.channel);
+    r.seen = seen(day, r.team, r.channel, realised);
     r.priorGrants365 = r.seen.priorGrants365();
-    double logit = GrantRules.logit(spec.world(), r.policy, r.seen) + spec.hiddenConfounding() * hidden;
-    r.propensity = 1 / (1 + Math.exp(-logit));
-    r.granted = rng.chance(r.propensity);
+    r.propensity = propensity(r, r.seen);
+    r.draw = rng.uniform();
+    r.granted = r.draw < r.propensity;
     r.retentionEffect = World.retentionEffect(r.policy, segment, r.priorGrants365, r.tenureYears);
     r.referralEffect = World.referralEffect(r.policy, segment, r.priorGrants365);
     return r;
   }
 
+  private double propensity(Request r, Seen seen) {
+    double logit = GrantRules.logit(spec.world(), r.policy, seen) + spec.hiddenConfounding() * hidden;
+    return 1 / (1 + Math.exp(-logit));
+  }
+
+  /** Which requests are granted and what each grant does: the realised history or a counterfactual one. */
+  interface History {
+    boolean granted(int j);
+
+    double retentionEffect(int j);
+
+    double referralEffect(int j);
+  }
+
+  /** The history that happened (read live: during the simulation it grows request by request). */
+  private final History realised = new History() {
+    @Override
+    public boolean granted(int j) {
+      return requests.get(j).granted;
+    }
+
+    @Override
+    public double retentionEffect(int j) {
+      return requests.get(j).retentionEffect;
+    }
+
+    @Override
+    public double referralEffect(int j) {
+      return requests.get(j).referralEffect;
+    }
+  };
+
+  /** A history given request by request. */
+  private record Fixed(boolean[] granted, double[] retention, double[] referral) implements History {
+    @Override
+    public boolean granted(int j) {
+      return granted[j];
+    }
+
+    @Override
+    public double retentionEffect(int j) {
+      return retention[j];
+    }
+
+    @Override
+    public double referralEffect(int j) {
+      return referral[j];
+    }
+  }
+
+  /**
+   * The history had request {@code i} been decided {@code grant}: the customer's later requests within
+   * {@code window} days are decided again, with their own random draws, on what staff would then have seen (prior
+   * grants, the value snapshot, which reflects the changed hazard), and their effects follow the changed
+   * entitlement. This is the total effect of a decision, which is what a comparison of granted and denied requests
+   * measures. Requests the customer would have made after a churn that the grant prevented are not invented.
+   */
+  History counterfactual(int i, boolean grant, double window) {
+    int n = requests.size();
+    boolean[] granted = new boolean[n];
+    double[] retention = new double[n];
+    double[] referral = new double[n];
+    for (int j = 0; j < n; j++) {
+      Request r = requests.get(j);
+      granted[j] = j == i ? grant : r.granted;
+      retention[j] = r.retentionEffect;
+      referral[j] = r.referralEffect;
+    }
+    Fixed h = new Fixed(granted, retention, referral);
+    double until = requests.get(i).day + window;
+    for (int j = i + 1; j < n && requests.get(j).day <= until; j++) {
+      Request r = requests.get(j);
+      Seen seen = seen(r.day, r.team, r.channel, h);
+      granted[j] = r.draw < propensity(r, seen);
+      retention[j] = World.retentionEffect(r.policy, segment, seen.priorGrants365(), r.tenureYears);
+      referral[j] = World.referralEffect(r.policy, segment, seen.priorGrants365());
+    }
+    return h;
+  }
+
   /** What the written tables show about a request at {@code day}: the features the pipeline computes for it. */
-  private Seen seen(double day, int team, String channel) {
+  private Seen seen(double day, int team, String channel, History history) {
     long at = seconds(day);
     long atDay = Math.floorDiv(at, 86_400L);
     int tenureDays = (int) (atDay - (long) Math.floor(signupDay));
-    Snapshot snap = latestSnapshotBefore(atDay);
+    Snapshot snap = latestSnapshotBefore(atDay, history);
     int grants = 0;
     int asked = 0;
-    for (Request prior : requests) {
-      long p = seconds(prior.day);
+    for (int j = 0; j < requests.size(); j++) {
+      long p = seconds(requests.get(j).day);
       if (p >= at - 365 * 86_400L && p < at) {
         asked++;
-        grants += prior.granted ? 1 : 0;
+        grants += history.granted(j) ? 1 : 0;
       }
     }
     int events = countIn(activitySeconds(), at - 90 * 86_400L, at);
@@ -185,6 +267,10 @@ final class CustomerStory {
    * grants before its day.
    */
   Snapshot snapshot(int k) {
+    return snapshot(k, realised);
+  }
+
+  private Snapshot snapshot(int k, History history) {
     double d = snapshotDay(k);
     if (d < signupDay) {
       return null;
@@ -193,18 +279,18 @@ final class CustomerStory {
     double clvNoise = noise.normal();
     double historicalNoise = noise.normal();
     boolean churned = churnDay <= d;
-    double remainingYears = Math.min(1 / (hazardAt(d, -1, false) * 365), 12);
+    double remainingYears = Math.min(1 / (hazardAt(d, history) * 365), 12);
     double clv = churned ? 0 : annualValue * remainingYears * Math.exp(0.15 * clvNoise);
     double historical = annualValue * (d - signupDay) / 365 * Math.exp(0.1 * historicalNoise);
     return new Snapshot(d, cents(clv), cents(historical));
   }
 
   /** The latest snapshot dated strictly before {@code day} (an epoch day), or null. */
-  private Snapshot latestSnapshotBefore(long day) {
+  private Snapshot latestSnapshotBefore(long day, History history) {
     for (int k = snapshotSlots() - 1; k >= 0; k--) {
       double d = snapshotDay(k);
       if (d < day) {
-        return d < signupDay ? null : snapshot(k);
+        return d < signupDay ? null : snapshot(k, history);
       }
     }
     return null;
@@ -242,28 +328,23 @@ final class CustomerStory {
     return lo;
   }
 
-  /** Whether grant {@code j} is in force, with request {@code flip} optionally forced on or off. */
-  private boolean grantOn(int j, int flip, boolean flipTo) {
-    return j == flip ? flipTo : requests.get(j).granted;
-  }
-
-  double hazardAt(double day, int flip, boolean flipTo) {
+  double hazardAt(double day, History history) {
     double sum = 0;
     for (int j = 0; j < requests.size(); j++) {
       Request g = requests.get(j);
-      if (grantOn(j, flip, flipTo) && g.day < day && day <= g.day + World.EFFECT_DAYS) {
-        sum += g.retentionEffect;
+      if (history.granted(j) && g.day < day && day <= g.day + World.EFFECT_DAYS) {
+        sum += history.retentionEffect(j);
       }
     }
     return hazard0 * Math.exp(-sum);
   }
 
-  double referralRateAt(double day, int flip, boolean flipTo) {
+  double referralRateAt(double day, History history) {
     double sum = 0;
     for (int j = 0; j < requests.size(); j++) {
       Request g = requests.get(j);
-      if (grantOn(j, flip, flipTo) && g.day < day && day <= g.day + World.EFFECT_DAYS) {
-        sum += g.referralEffect;
+      if (history.granted(j) && g.day < day && day <= g.day + World.EFFECT_DAYS) {
+        sum += history.referralEffect(j);
       }
     }
     return referralRate * Math.exp(sum);
@@ -287,21 +368,21 @@ final class CustomerStory {
     return out;
   }
 
-  double cumulativeHazard(double a, double b, int flip, boolean flipTo) {
+  double cumulativeHazard(double a, double b, History history) {
     double[] pts = breakpoints(a, b);
     double total = 0;
     for (int i = 0; i + 1 < pts.length; i++) {
-      total += hazardAt((pts[i] + pts[i + 1]) / 2, flip, flipTo) * (pts[i + 1] - pts[i]);
+      total += hazardAt((pts[i] + pts[i + 1]) / 2, history) * (pts[i + 1] - pts[i]);
     }
     return total;
   }
 
   /** The day in [a, b) at which the cumulative hazard from a reaches {@code budget}, or NaN if it does not. */
-  private double crossing(double a, double b, double budget, int flip, boolean flipTo) {
+  private double crossing(double a, double b, double budget, History history) {
     double[] pts = breakpoints(a, b);
     double acc = 0;
     for (int i = 0; i + 1 < pts.length; i++) {
-      double rate = hazardAt((pts[i] + pts[i + 1]) / 2, flip, flipTo);
+      double rate = hazardAt((pts[i] + pts[i + 1]) / 2, history);
       double add = rate * (pts[i + 1] - pts[i]);
       if (acc + add >= budget) {
         return pts[i] + (budget - acc) / rate;
@@ -325,7 +406,7 @@ final class CustomerStory {
       if (t >= stop) {
         return;
       }
-      if (!rng.chance(referralRateAt(t, -1, false) / maxRate)) {
+      if (!rng.chance(referralRateAt(t, realised) / maxRate)) {
         continue;
       }
       Referral ref = new Referral();
@@ -394,15 +475,18 @@ final class CustomerStory {
     return churnDay > from && churnDay <= to;
   }
 
-  /** Expected retention (survival times activity in the last window) with request i's grant forced on or off. */
-  double expectedRetention(int i, boolean granted, double horizon, double inactivityDays) {
+  /**
+   * Expected retention (survival times activity in the last window) over {@code horizon} days after request i, in a
+   * history (see {@link #counterfactual}).
+   */
+  double expectedRetention(int i, History history, double horizon, double inactivityDays) {
     Request r = requests.get(i);
-    double survive = Math.exp(-cumulativeHazard(r.day, r.day + horizon, i, granted));
+    double survive = Math.exp(-cumulativeHazard(r.day, r.day + horizon, history));
     return survive * (1 - Math.exp(-activityRate * Math.min(inactivityDays, horizon)));
   }
 
-  /** Expected converted referrals made within (day, day + window] with request i's grant forced on or off. */
-  double expectedReferrals(int i, boolean granted, double window) {
+  /** Expected converted referrals made within (day, day + window] after request i, in a history. */
+  double expectedReferrals(int i, History history, double window) {
     Request r = requests.get(i);
     double cumHazard = 0;
     double expected = 0;
@@ -410,9 +494,9 @@ final class CustomerStory {
     double step = window / steps;
     for (int s = 0; s < steps; s++) {
       double mid = r.day + (s + 0.5) * step;
-      double h = hazardAt(mid, i, granted);
+      double h = hazardAt(mid, history);
       double survive = Math.exp(-(cumHazard + h * step / 2));
-      expected += referralRateAt(mid, i, granted) * survive * step;
+      expected += referralRateAt(mid, history) * survive * step;
       cumHazard += h * step;
     }
     return World.REFERRAL_CONVERSION * expected;

@@ -125,8 +125,10 @@ public final class GeneratorJob {
     doc.put("world", spec.world().label());
     doc.put("rows_written", rows);
     doc.put("definitions", World.ordered(
-        "att", "mean over granted requests whose window ended by end_date of the true effect tau (expected outcome "
-            + "if granted minus if denied, other grants held fixed)",
+        "att", "mean over granted requests whose window ended by end_date of the true effect tau: the expected "
+            + "outcome if granted minus if denied, the customer's later decisions within 365 days made again (same "
+            + "random draws) on what staff would then have seen, with the entitlement that follows: the total "
+            + "effect of the decision, which a comparison of granted and denied requests measures",
         "naive_difference", "mean realised outcome of granted minus denied requests, same maturity filter",
         "retention", "no CHURN event in (requested_at, requested_at + H days] and at least one other event in the "
             + "last min(H, inactivity_days) days of that window",

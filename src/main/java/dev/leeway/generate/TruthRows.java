@@ -9,8 +9,8 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * One truth row per generated exception request: the true effect of granting it on retention at each horizon and
- * on converted referrals in each window (expected values under the planted model, other grants held fixed), the
- * outcomes actually realised (null where the window ends after the end date), what staff saw when they decided
+ * on converted referrals in each window (expected values under the planted model; the customer's later decisions
+ * are made again, so tau is the total effect of the decision), the outcomes actually realised (null where the window ends after the end date), what staff saw when they decided
  * (seen_*: equal to the pipeline's features of the request) and the customer's hidden confounder.
  */
 final class TruthRows {
@@ -65,8 +65,12 @@ final class TruthRows {
             r.propensity, r.priorGrants365, r.tenureYears, r.channel, r.seen.hasClv() ? 1 : 0, r.seen.clv(),
             r.seen.historicalValue(), r.seen.risk() ? 1 : 0, r.seen.tenureDays(), r.seen.priorGrants365(),
             r.seen.priorRequests365(), r.seen.events90(), c.hidden));
+        // The total effect of this decision: later decisions inside the longest window are made again.
+        double window = Math.max(HORIZONS[HORIZONS.length - 1], REFERRAL_WINDOWS[REFERRAL_WINDOWS.length - 1]);
+        CustomerStory.History on = c.counterfactual(i, true, window);
+        CustomerStory.History off = c.counterfactual(i, false, window);
         for (int h : HORIZONS) {
-          v.add(c.expectedRetention(i, true, h, inactivity) - c.expectedRetention(i, false, h, inactivity));
+          v.add(c.expectedRetention(i, on, h, inactivity) - c.expectedRetention(i, off, h, inactivity));
           double end = r.day + h;
           boolean mature = end <= c.endDay;
           boolean retained = !c.churnedWithin(r.day, end)
@@ -74,7 +78,7 @@ final class TruthRows {
           v.add(mature ? (retained ? 1.0 : 0.0) : null);
         }
         for (int w : REFERRAL_WINDOWS) {
-          v.add(c.expectedReferrals(i, true, w) - c.expectedReferrals(i, false, w));
+          v.add(c.expectedReferrals(i, on, w) - c.expectedReferrals(i, off, w));
           double end = r.day + w;
           int converted = 0;
           if (c == base) {

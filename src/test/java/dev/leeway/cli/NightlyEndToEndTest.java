@@ -92,7 +92,8 @@ class NightlyEndToEndTest {
 
   @Test
   void everyCommandHasHelpAndBadUsageExitsWithTwo() {
-    for (String cmd : List.of("generate", "ingest", "outcomes", "effects", "train", "score", "report", "benchmark-uplift", "nightly")) {
+    for (String cmd : List.of("generate", "ingest", "outcomes", "effects", "train", "score", "report", "benchmark-uplift",
+        "benchmark-effects", "nightly")) {
       Cli.Run help = Cli.run(cmd, "--help");
       assertEquals(0, help.exitCode(), cmd + " --help");
       assertTrue(help.out().contains("Usage: leeway " + cmd), help.context());

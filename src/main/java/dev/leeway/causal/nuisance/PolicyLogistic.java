@@ -138,6 +138,10 @@ final class PolicyLogistic {
       if (change < TOLERANCE) {
         break;
       }
+      if (it == MAX_NEWTON - 1) {
+        LOG.warn("Propensity model: Newton iterations stopped after {} steps (last change {}); the fold models "
+            + "still converge from there", MAX_NEWTON, change);
+      }
     }
 
     // Chord iterations per fold from the full fit, with the Hessian of the other folds.
