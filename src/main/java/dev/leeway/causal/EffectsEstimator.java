@@ -173,27 +173,29 @@ public final class EffectsEstimator {
           find(outcomes, EffectOutcome.Kind.REFERRAL_VALUE, settings.roiReferralWindowDays()),
           find(outcomes, EffectOutcome.Kind.RETENTION, h),
           find(outcomes, EffectOutcome.Kind.REFERRALS, settings.roiReferralWindowDays()), ROI_LEVELS);
-      Row counts = requests.agg(count(lit(1)), sum(when(col(OutcomeCols.REFERRED_BY_FLEXED), 1L).otherwise(0L)))
-          .first();
-      long excluded = exclude && !counts.isNullAt(1) ? counts.getLong(1) : 0L;
-      long rows = 0;
-      long grants = 0;
-      long outside = 0;
-      long grantsOutside = 0;
-      for (Map.Entry<String, CellSupport> e : support.entrySet()) {
-        if (e.getKey().startsWith(Level.POLICY.label() + "|")) {
-          rows += e.getValue().rows();
-          grants += e.getValue().granted();
-          outside += e.getValue().rowsOutsideOverlap();
-          grantsOutside += e.getValue().grantedOutsideOverlap();
-        }
-      }
-      Population pop = new Population(counts.getLong(0), settings.referredByFlexed(), excluded, outside,
-          grantsOutside, grants);
+      Population pop = population(requests, support, exclude);
       return new Result(estimates, balance, roi, scored, pop);
     } finally {
       prepared.unpersist();
     }
+  }
+
+  /** Which requests the estimates stand on: all requests, those excluded for interference, the overlap's effect. */
+  private Population population(Dataset<Row> requests, Map<String, CellSupport> support, boolean exclude) {
+    Row counts = requests.agg(count(lit(1)), sum(when(col(OutcomeCols.REFERRED_BY_FLEXED), 1L).otherwise(0L)))
+        .first();
+    long excluded = exclude && !counts.isNullAt(1) ? counts.getLong(1) : 0L;
+    long grants = 0;
+    long outside = 0;
+    long grantsOutside = 0;
+    for (Map.Entry<String, CellSupport> e : support.entrySet()) {
+      if (e.getKey().startsWith(Level.POLICY.label() + "|")) {
+        grants += e.getValue().granted();
+        outside += e.getValue().rowsOutsideOverlap();
+        grantsOutside += e.getValue().grantedOutsideOverlap();
+      }
+    }
+    return new Population(counts.getLong(0), settings.referredByFlexed(), excluded, outside, grantsOutside, grants);
   }
 
   /** Clipped propensity for the weights; overlap judged on the unclipped one. */

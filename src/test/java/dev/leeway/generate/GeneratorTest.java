@@ -146,8 +146,12 @@ class GeneratorTest {
   void onePolicyHasZeroEffectAndEntitlementIsPlanted() throws Exception {
     JsonNode t = truth(first);
     String zero = t.get("zero_effect_policy").asText();
-    assertEquals(0.0, t.at("/policies/" + zero + "/retention_90/true_att").asDouble(), 1e-12, zero + " retention");
-    assertEquals(0.0, t.at("/policies/" + zero + "/referrals_90/true_att").asDouble(), 1e-12, zero + " referrals");
+    // Its grants do nothing themselves; the total effect only carries what they do to the customer's later decisions
+    // (a later grant counts one more prior grant: entitlement), which is small and never helps.
+    for (String o : List.of("retention_90", "referrals_90")) {
+      double att = t.at("/policies/" + zero + "/" + o + "/true_att").asDouble();
+      assertTrue(att <= 1e-12 && att > -0.003, zero + " " + o + ": " + att);
+    }
     assertTrue(t.at("/planted/entitlement_multiplier_by_grants_in_prior_365_days/2+").asDouble() < 0,
         "two or more recent grants make another one counter-productive");
     // The ATT of a policy depends on whom staff grant it to (HARD grants hold releases to high-value customers,
