@@ -56,9 +56,9 @@ final class ReportModel {
       case LOSES -> String.format(Locale.ROOT, "%s: does not pay. Each 1 spent lost %s (95%% interval %s to %s).",
           who, fmt(-roi.roi().estimate()), fmt(roi.roi().low()), fmt(roi.roi().high()));
       default -> String.format(Locale.ROOT, "%s: unclear. The ROI estimate is %s, but its 95%% interval (%s to %s) "
-          + "includes zero%s.", who, fmt(roi.roi().estimate()), fmt(roi.roi().low()), fmt(roi.roi().high()),
-          roi.level().equals(Level.OVERALL.label()) ? ""
-              : " or does not exclude it once the number of comparisons is accounted for");
+          + "%s.", who, fmt(roi.roi().estimate()), fmt(roi.roi().low()), fmt(roi.roi().high()),
+          roi.roi().low() <= 0 && roi.roi().high() >= 0 ? "includes zero"
+              : "excludes zero only before allowing for the number of comparisons made at once");
     };
   }
 
