@@ -8,8 +8,8 @@ import picocli.CommandLine.Command;
 @Command(name = "leeway", mixinStandardHelpOptions = true, versionProvider = LeewayCommand.VersionProvider.class,
     description = "Measures whether policy exceptions paid off and who should get the next one.",
     subcommands = {GenerateCommand.class, IngestCommand.class, OutcomesCommand.class, EffectsCommand.class,
-        TrainCommand.class, ScoreCommand.class, ReportCommand.class, BenchmarkEffectsCommand.class, BenchmarkUpliftCommand.class,
-        BenchmarkLookupCommand.class, NightlyCommand.class, CommandLine.HelpCommand.class},
+        TrainCommand.class, ScoreCommand.class, ReportCommand.class, BenchmarkEffectsCommand.class,
+        BenchmarkUpliftCommand.class, BenchmarkLookupCommand.class, NightlyCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Exit codes: 0 success, 1 failure, 2 bad command line or configuration, 3 bad input."})
 public final class LeewayCommand implements Runnable {
   final SessionProvider sessions;
