@@ -55,13 +55,10 @@ public record LeewayConfig(
 
   /** How uplift models are trained, evaluated and promoted (see conf/base.conf for each setting). */
   public record TrainSettings(
-      int retentionHorizonDays, int referralWindowDays, List<String> learners, double testFraction, long seed,
-      int cadenceDays, double promotionTolerance, int minArmRows, int gbtMaxIter, int gbtMaxDepth, double gbtStepSize,
-      int gbtMinInstancesPerNode, double gbtSubsamplingRate, String truthPath) implements java.io.Serializable {
-
-    /** The learners that can be configured. */
-    public static final List<String> LEARNERS = List.of("t_learner", "s_learner", "dr_learner", "class_transformation");
-  }
+      List<String> learners, Map<String, String> learnerClasses, double validationFraction, double testFraction,
+      int bootstrapReplicates, double drTrim, double supportQuantile, long seed, int cadenceDays,
+      double promotionTolerance, int minArmRows, int gbtMaxIter, int gbtMaxDepth, double gbtStepSize,
+      int gbtMinInstancesPerNode, double gbtSubsamplingRate, String truthPath) implements java.io.Serializable {}
 
   /**
    * How customers are scored and recommendations are made (see conf/base.conf for each setting). Money limits of
@@ -71,7 +68,8 @@ public record LeewayConfig(
       int validDays, double flexFloor, int costWindowDays, boolean riskFlagHardLine,
       List<String> neverFlexiblePolicies, Map<String, Double> maxConcession, int sporadicMaxGrants,
       int sporadicWindowDays, Map<String, Double> policyDailyBudget, Map<String, Double> teamDailyBudget,
-      int reasonCount, String unassignedTeam, boolean postgresEnabled, String postgresTable)
+      int reasonCount, String unassignedTeam, boolean flexOutsideSupport, boolean postgresEnabled,
+      String postgresTable)
       implements java.io.Serializable {
 
     /** The limit for {@code key}, or the {@code default} entry; negative means unlimited. */
@@ -185,11 +183,21 @@ public record LeewayConfig(
         positive(c, "leeway.effects.roi_referral_window_days"),
         positive(c, "leeway.effects.gbt.max_iter"),
         positive(c, "leeway.effects.gbt.max_depth"));
+    for (String moved : List.of("retention_horizon_days", "referral_window_days")) {
+      if (c.has("leeway.train." + moved)) {
+        throw new ConfigError("Configuration key leeway.train." + moved + " is gone: the uplift models learn the "
+            + "effect at the ROI's horizon and referral window (leeway.effects.roi_horizon_days and "
+            + "leeway.effects.roi_referral_window_days), so the scores and the report value a grant the same way");
+      }
+    }
     TrainSettings train = new TrainSettings(
-        positive(c, "leeway.train.retention_horizon_days"),
-        positive(c, "leeway.train.referral_window_days"),
         learners(c, "leeway.train.learners"),
+        Map.copyOf(c.stringMap("leeway.train.learner_classes")),
+        probability(c, "leeway.train.validation_fraction"),
         probability(c, "leeway.train.test_fraction"),
+        atLeast(c, "leeway.train.bootstrap_replicates", 20),
+        share(c, "leeway.train.dr_trim"),
+        share(c, "leeway.train.support_quantile"),
         c.integer("leeway.train.seed"),
         positive(c, "leeway.train.cadence_days"),
         nonNegative(c, "leeway.train.promotion_tolerance"),
@@ -200,13 +208,13 @@ public record LeewayConfig(
         positive(c, "leeway.train.gbt.min_instances_per_node"),
         fraction(c, "leeway.train.gbt.subsampling_rate"),
         c.string("leeway.train.truth_path"));
-    if (!outcomes.horizonsDays().contains(train.retentionHorizonDays())) {
-      throw new ConfigError("Configuration key leeway.train.retention_horizon_days (" + train.retentionHorizonDays()
-          + ") must be one of leeway.outcomes.horizons_days " + outcomes.horizonsDays());
+    if (train.validationFraction() + train.testFraction() >= 0.9) {
+      throw new ConfigError("Configuration keys leeway.train.validation_fraction and test_fraction ("
+          + train.validationFraction() + " + " + train.testFraction() + ") must leave at least 10% of customers "
+          + "to train on");
     }
-    if (!outcomes.referralWindowsDays().contains(train.referralWindowDays())) {
-      throw new ConfigError("Configuration key leeway.train.referral_window_days (" + train.referralWindowDays()
-          + ") must be one of leeway.outcomes.referral_windows_days " + outcomes.referralWindowsDays());
+    if (train.drTrim() >= 0.5) {
+      throw new ConfigError("Configuration key leeway.train.dr_trim must be below 0.5, got " + train.drTrim());
     }
 
     ScoreSettings score = new ScoreSettings(
@@ -222,6 +230,7 @@ public record LeewayConfig(
         limits(c, "leeway.score.budgets.team_daily"),
         atLeast(c, "leeway.score.reasons.count", 0),
         nonBlank(c, "leeway.score.unassigned_team"),
+        c.bool("leeway.score.flex_outside_support"),
         c.bool("leeway.score.postgres.enabled"),
         nonBlank(c, "leeway.score.postgres.table"));
 
@@ -259,9 +268,9 @@ public record LeewayConfig(
 
   private static List<String> learners(TrackedConfig c, String path) {
     List<String> v = List.copyOf(c.strings(path));
-    if (v.isEmpty() || !TrainSettings.LEARNERS.containsAll(v) || v.stream().distinct().count() != v.size()) {
-      throw new ConfigError("Configuration key " + path + " must be a non-empty list of distinct learners from "
-          + TrainSettings.LEARNERS + ", got " + v);
+    if (v.isEmpty() || v.stream().distinct().count() != v.size() || v.contains("response")) {
+      throw new ConfigError("Configuration key " + path + " must be a non-empty list of distinct learners (the "
+          + "response baseline is always compared and cannot be a champion), got " + v);
     }
     return v;
   }

@@ -35,7 +35,7 @@ import org.apache.parquet.hadoop.example.GroupReadSupport;
  */
 public final class ScoreLookup {
   /** The scores contract versions this library reads. */
-  public static final int CONTRACT_VERSION = 1;
+  public static final int CONTRACT_VERSION = 2;
 
   private final LocalDate runDate;
   private final Map<String, Score[]> byCustomer;
@@ -131,6 +131,10 @@ public final class ScoreLookup {
     for (Group e : list(g, "reason_codes")) {
       codes.add(intern(interned, e.getString("element", 0)));
     }
+    List<String> outside = new ArrayList<>();
+    for (Group e : list(g, "outside_support")) {
+      outside.add(intern(interned, e.getString("element", 0)));
+    }
     List<Score.Reason> reasons = new ArrayList<>();
     for (Group e : list(g, "reasons")) {
       Group r = e.getGroup("element", 0);
@@ -145,6 +149,7 @@ public final class ScoreLookup {
         has(g, "expected_net_value") ? g.getDouble("expected_net_value", 0) : null,
         has(g, "uplift_retention") ? g.getDouble("uplift_retention", 0) : Double.NaN,
         has(g, "uplift_referrals") ? g.getDouble("uplift_referrals", 0) : Double.NaN,
+        has(g, "uplift_calibrated") && g.getBoolean("uplift_calibrated", 0), List.copyOf(outside),
         List.copyOf(codes), List.copyOf(reasons),
         intern(interned, g.getString("model_version", 0)),
         runDate,

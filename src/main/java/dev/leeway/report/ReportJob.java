@@ -221,7 +221,7 @@ public final class ReportJob implements Stage {
     } catch (InputError e) {
       return null;
     }
-    int window = m.referralWindowDays(ctx.config().train().referralWindowDays());
+    int window = m.referralWindowDays(ctx.config().effects().roiReferralWindowDays());
     Dataset<Row> d = m.predict(requests, m.retentionOutcome(), "__u_ret");
     d = m.predict(d, m.referralOutcome(), "__u_ref");
     d = d.join(org.apache.spark.sql.functions.broadcast(dev.leeway.score.Scoring.referralValues(requests, window)),

@@ -1,6 +1,6 @@
 package dev.leeway.score;
 
-import dev.leeway.uplift.UpliftLearner.VectorScorer;
+import dev.leeway.uplift.learners.VectorScorer;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -92,7 +92,8 @@ public final class PostgresPublisher {
     return "customer_id text NOT NULL, policy text NOT NULL, recommendation text NOT NULL, "
         + "max_concession double precision, expected_net_value double precision, expected_value double precision, "
         + "expected_cost double precision, uplift_retention double precision, uplift_referrals double precision, "
-        + "clv double precision, referral_value double precision, past_grants bigint, team text, "
+        + "uplift_calibrated boolean, outside_support text[], clv double precision, referral_value double precision, "
+        + "past_grants bigint, team text, "
         + "reason_codes text[], reasons jsonb, model_version text, run_date date NOT NULL, valid_until date";
   }
 

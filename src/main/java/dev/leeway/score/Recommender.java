@@ -53,22 +53,25 @@ public final class Recommender {
   public static final String OVER_MAX_CONCESSION = "OVER_MAX_CONCESSION";
   public static final String NO_COST_HISTORY = "NO_COST_HISTORY";
   public static final String SPORADIC_CAP = "SPORADIC_CAP";
+  public static final String OUTSIDE_SUPPORT = "OUTSIDE_SUPPORT";
   public static final String NOT_WORTH_COST = "NOT_WORTH_COST";
   public static final String BELOW_FLOOR = "BELOW_FLOOR";
   public static final String POLICY_BUDGET = "POLICY_BUDGET";
   public static final String TEAM_BUDGET = "TEAM_BUDGET";
 
   /** Each code in plain words (the output contract lists them too). */
-  public static final Map<String, String> CODE_TEXT = Map.of(
-      RISK_FLAG, "the customer carries a risk flag (hard line)",
-      NEVER_FLEXIBLE_POLICY, "this policy is never flexed (hard line)",
-      OVER_MAX_CONCESSION, "the policy's expected cost exceeds its maximum concession (hard line)",
-      NO_COST_HISTORY, "no recent grant of this policy to price it by",
-      SPORADIC_CAP, "the customer has had, or is being offered, as many exceptions as the window allows",
-      NOT_WORTH_COST, "the expected value of flexing does not cover its cost",
-      BELOW_FLOOR, "worth a little more than it costs, but below the floor for a firm recommendation",
-      POLICY_BUDGET, "the policy's daily budget is spent on customers where flexing is worth more",
-      TEAM_BUDGET, "the team's daily budget is spent on customers where flexing is worth more");
+  public static final Map<String, String> CODE_TEXT = Map.ofEntries(
+      Map.entry(OUTSIDE_SUPPORT, "the customer is unlike the requesters the model learned from: the uplift is an "
+          + "extrapolation"),
+      Map.entry(RISK_FLAG, "the customer carries a risk flag (hard line)"),
+      Map.entry(NEVER_FLEXIBLE_POLICY, "this policy is never flexed (hard line)"),
+      Map.entry(OVER_MAX_CONCESSION, "the policy's expected cost exceeds its maximum concession (hard line)"),
+      Map.entry(NO_COST_HISTORY, "no recent grant of this policy to price it by"),
+      Map.entry(SPORADIC_CAP, "the customer has had, or is being offered, as many exceptions as the window allows"),
+      Map.entry(NOT_WORTH_COST, "the expected value of flexing does not cover its cost"),
+      Map.entry(BELOW_FLOOR, "worth a little more than it costs, but below the floor for a firm recommendation"),
+      Map.entry(POLICY_BUDGET, "the policy's daily budget is spent on customers where flexing is worth more"),
+      Map.entry(TEAM_BUDGET, "the team's daily budget is spent on customers where flexing is worth more"));
 
   private final ScoreSettings s;
 
@@ -76,7 +79,30 @@ public final class Recommender {
     this.s = settings;
   }
 
+  /** The whole rule: {@link #firm} per row, then the sporadic cap and the budgets across this run's offers. */
   public Dataset<Row> apply(Dataset<Row> scored) {
+    Dataset<Row> d = firm(scored);
+    // The sporadic cap over this run's offers: a customer's best offers first.
+    d = holdBeyond(d, Window.partitionBy(Cols.CUSTOMER_ID), null,
+        col(ScoreCols.PAST_GRANTS).plus(col("__rank")).gt(s.sporadicMaxGrants()), SPORADIC_CAP);
+    d = holdBeyond(d, Window.partitionBy(Cols.POLICY), col(ScoreCols.EXPECTED_COST),
+        exceeds(limit(s.policyDailyBudget(), col(Cols.POLICY))), POLICY_BUDGET);
+    d = holdBeyond(d, Window.partitionBy(ScoreCols.TEAM), col(ScoreCols.EXPECTED_COST),
+        exceeds(limit(s.teamDailyBudget(), col(ScoreCols.TEAM))), TEAM_BUDGET);
+
+    Column maxConcession = limit(s.maxConcession(), col(Cols.POLICY));
+    Column offered = col(ScoreCols.RECOMMENDATION).notEqual(HOLD_LINE);
+    Column largest = when(maxConcession.geq(0), least(col(ScoreCols.EXPECTED_VALUE), maxConcession))
+        .otherwise(col(ScoreCols.EXPECTED_VALUE));
+    return d.withColumn(ScoreCols.MAX_CONCESSION, when(offered, functions.round(greatest(largest, lit(0.0)), 2))
+        .otherwise(lit(0.0)));
+  }
+
+  /**
+   * The rule for each row on its own: expected value, hard lines, the customer's past grants against the sporadic
+   * cap, support, and the floor. {@link ScoreCols#OUTSIDE_SUPPORT} is optional (absent: every row in support).
+   */
+  public Dataset<Row> firm(Dataset<Row> scored) {
     Column value = col(ScoreCols.UPLIFT_RETENTION).multiply(col(ScoreCols.CLV))
         .plus(col(ScoreCols.UPLIFT_REFERRALS).multiply(col(ScoreCols.REFERRAL_VALUE)));
     Column maxConcession = limit(s.maxConcession(), col(Cols.POLICY));
@@ -94,6 +120,10 @@ public final class Recommender {
     hard.add(code(maxConcession.geq(0).and(col(ScoreCols.EXPECTED_COST).gt(maxConcession)), OVER_MAX_CONCESSION));
     hard.add(code(col(ScoreCols.EXPECTED_COST).isNull(), NO_COST_HISTORY));
     hard.add(code(col(ScoreCols.PAST_GRANTS).geq(s.sporadicMaxGrants()), SPORADIC_CAP));
+    if (!s.flexOutsideSupport() && List.of(scored.columns()).contains(ScoreCols.OUTSIDE_SUPPORT)) {
+      hard.add(code(functions.size(functions.coalesce(col(ScoreCols.OUTSIDE_SUPPORT),
+          functions.array().cast("array<string>"))).gt(0), OUTSIDE_SUPPORT));
+    }
     Column codes = filter(functions.array(hard.toArray(Column[]::new)), Column::isNotNull);
     Column net = col(ScoreCols.EXPECTED_NET_VALUE);
     d = d.withColumn(ScoreCols.REASON_CODES, codes)
@@ -106,20 +136,7 @@ public final class Recommender {
             code(col(ScoreCols.RECOMMENDATION).equalTo(CONSIDER), BELOW_FLOOR),
             code(functions.size(col(ScoreCols.REASON_CODES)).equalTo(0).and(not(net.gt(0))), NOT_WORTH_COST))))
         .withColumn(ScoreCols.REASON_CODES, filter(col(ScoreCols.REASON_CODES), Column::isNotNull));
-
-    // The sporadic cap over this run's offers: a customer's best offers first.
-    d = holdBeyond(d, Window.partitionBy(Cols.CUSTOMER_ID), null,
-        col(ScoreCols.PAST_GRANTS).plus(col("__rank")).gt(s.sporadicMaxGrants()), SPORADIC_CAP);
-    d = holdBeyond(d, Window.partitionBy(Cols.POLICY), col(ScoreCols.EXPECTED_COST),
-        exceeds(limit(s.policyDailyBudget(), col(Cols.POLICY))), POLICY_BUDGET);
-    d = holdBeyond(d, Window.partitionBy(ScoreCols.TEAM), col(ScoreCols.EXPECTED_COST),
-        exceeds(limit(s.teamDailyBudget(), col(ScoreCols.TEAM))), TEAM_BUDGET);
-
-    Column offered = col(ScoreCols.RECOMMENDATION).notEqual(HOLD_LINE);
-    Column largest = when(maxConcession.geq(0), least(col(ScoreCols.EXPECTED_VALUE), maxConcession))
-        .otherwise(col(ScoreCols.EXPECTED_VALUE));
-    return d.withColumn(ScoreCols.MAX_CONCESSION, when(offered, functions.round(greatest(largest, lit(0.0)), 2))
-        .otherwise(lit(0.0)));
+    return d;
   }
 
   private static Column exceeds(Column limit) {

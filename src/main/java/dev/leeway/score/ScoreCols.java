@@ -7,7 +7,7 @@ public final class ScoreCols {
   private ScoreCols() {}
 
   /** Version of the scores output contract; bumped when a column changes meaning or is removed. */
-  public static final int CONTRACT_VERSION = 1;
+  public static final int CONTRACT_VERSION = 2;
 
   public static final String TEAM = "team";
   public static final String CLV = "clv";
@@ -15,6 +15,10 @@ public final class ScoreCols {
   public static final String PAST_GRANTS = "past_grants";
   public static final String UPLIFT_RETENTION = "uplift_retention";
   public static final String UPLIFT_REFERRALS = "uplift_referrals";
+  /** True when the policy's predicted retention uplift was shifted to agree with its measured effect. */
+  public static final String UPLIFT_CALIBRATED = "uplift_calibrated";
+  /** The numeric features on which the customer lies outside the training requests' range (empty: inside). */
+  public static final String OUTSIDE_SUPPORT = "outside_support";
   public static final String REFERRAL_VALUE = "referral_value";
   public static final String EXPECTED_COST = "expected_cost";
   public static final String EXPECTED_VALUE = "expected_value";
@@ -29,6 +33,6 @@ public final class ScoreCols {
 
   /** The published columns, in order. */
   public static final List<String> PUBLISHED = List.of("customer_id", "policy", RECOMMENDATION, MAX_CONCESSION,
-      EXPECTED_NET_VALUE, EXPECTED_VALUE, EXPECTED_COST, UPLIFT_RETENTION, UPLIFT_REFERRALS, CLV, REFERRAL_VALUE,
-      PAST_GRANTS, TEAM, REASON_CODES, REASONS, MODEL_VERSION, RUN_DATE, VALID_UNTIL);
+      EXPECTED_NET_VALUE, EXPECTED_VALUE, EXPECTED_COST, UPLIFT_RETENTION, UPLIFT_REFERRALS, UPLIFT_CALIBRATED,
+      OUTSIDE_SUPPORT, CLV, REFERRAL_VALUE, PAST_GRANTS, TEAM, REASON_CODES, REASONS, MODEL_VERSION, RUN_DATE, VALID_UNTIL);
 }

@@ -1,6 +1,10 @@
 package dev.leeway.score;
 
+import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.avg;
+import static org.apache.spark.sql.functions.element_at;
+import static org.apache.spark.sql.functions.filter;
+import static org.apache.spark.sql.functions.map;
 import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
@@ -22,7 +26,7 @@ import dev.leeway.features.PointInTimeFeatures;
 import dev.leeway.io.ConformedTables;
 import dev.leeway.outcomes.OutcomeCols;
 import dev.leeway.uplift.ModelRegistry;
-import dev.leeway.uplift.UpliftLearner.VectorScorer;
+import dev.leeway.uplift.learners.VectorScorer;
 import java.io.Serializable;
 import java.sql.Timestamp;
 import java.time.LocalDate;
@@ -93,7 +97,7 @@ public final class Scoring {
       UnaryOperator<Dataset<Row>> materialize) {
     String retention = model.retentionOutcome();
     String referrals = model.referralOutcome();
-    int referralWindowDays = model.referralWindowDays(config.train().referralWindowDays());
+    int referralWindowDays = model.referralWindowDays(config.effects().roiReferralWindowDays());
     SparkSession spark = t.customers().sparkSession();
     Timestamp indexAt = Timestamp.from(runDate.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant());
     long indexS = indexAt.getTime() / 1000;
@@ -150,16 +154,18 @@ public final class Scoring {
     List<String> explained = new ArrayList<>(model.features().categorical());
     explained.remove(Cols.POLICY);
     Explainer explainer = new Explainer(Explainer.groups(vectorField, model.features().numeric(), explained),
-        reference, model.models().get(retention).local(), settings.reasonCount(), config.features().noHistoryDays());
-    Predict predict = new Predict(model.models().get(retention).local(), model.models().get(referrals).local(),
+        reference, model.models().get(retention).scorer(), settings.reasonCount(), config.features().noHistoryDays());
+    Predict predict = new Predict(model.models().get(retention).scorer(), model.models().get(referrals).scorer(),
         explainer);
 
+    Column shift = byPolicy(model.calibrationShifts());
     Dataset<Row> predicted = vectors
         .withColumn("__p", udf(predict, PREDICTION).apply(col(ModelFeatures.VECTOR)))
         .select(col(Cols.CUSTOMER_ID), col(Cols.POLICY), col(ScoreCols.TEAM), col(FeatureCols.CLV).as(ScoreCols.CLV),
             col(FeatureCols.RISK_FLAG).as(ScoreCols.RISK_FLAG), col(ScoreCols.PAST_GRANTS),
-            col("__p." + ScoreCols.UPLIFT_RETENTION), col("__p." + ScoreCols.UPLIFT_REFERRALS),
-            col("__p." + ScoreCols.REASONS))
+            col("__p." + ScoreCols.UPLIFT_RETENTION).plus(coalesce(shift, lit(0.0))).as(ScoreCols.UPLIFT_RETENTION),
+            shift.isNotNull().as(ScoreCols.UPLIFT_CALIBRATED), outsideSupport(model.support()),
+            col("__p." + ScoreCols.UPLIFT_REFERRALS), col("__p." + ScoreCols.REASONS))
         .join(broadcast(prices), Cols.POLICY, "left")
         .withColumn(ScoreCols.REFERRAL_VALUE, coalesce(col(ScoreCols.REFERRAL_VALUE),
             lit(config.outcomes().referredCustomerDefaultValue())));
@@ -192,6 +198,34 @@ public final class Scoring {
         .groupBy(col(Cols.POLICY))
         .agg(sum(col(OutcomeCols.referredValueAfter(window))).as("__v"), sum(converted).as("__n"), count(lit(1)))
         .select(col(Cols.POLICY), when(col("__n").gt(0), col("__v").divide(col("__n"))).as(ScoreCols.REFERRAL_VALUE));
+  }
+
+  /** The calibration shift of the row's policy (null where none is applied). */
+  private static Column byPolicy(Map<String, Double> shifts) {
+    if (shifts.isEmpty()) {
+      return lit(null).cast("double");
+    }
+    List<Column> kv = new ArrayList<>();
+    shifts.forEach((p, v) -> {
+      kv.add(lit(p));
+      kv.add(lit(v));
+    });
+    return element_at(map(kv.toArray(Column[]::new)), col(Cols.POLICY));
+  }
+
+  /**
+   * {@link ScoreCols#OUTSIDE_SUPPORT}: the numeric features on which the row lies beyond the range of the requests
+   * the model learned from (a missing value is not outside).
+   */
+  public static Column outsideSupport(Map<String, double[]> support) {
+    List<Column> flags = new ArrayList<>();
+    support.forEach((f, b) -> {
+      Column x = col(f).cast("double");
+      flags.add(when(x.lt(b[0]).or(x.gt(b[1])), lit(f)));
+    });
+    Column none = array().cast("array<string>");
+    return (flags.isEmpty() ? none : filter(array(flags.toArray(Column[]::new)), Column::isNotNull))
+        .as(ScoreCols.OUTSIDE_SUPPORT);
   }
 
   /** The typical customer's vector: numeric medians and the most common category of each feature. */

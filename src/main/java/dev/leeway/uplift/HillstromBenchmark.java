@@ -13,6 +13,10 @@ import dev.leeway.causal.CrossFit;
 import dev.leeway.config.LeewayConfig;
 import dev.leeway.config.LeewayConfig.TrainSettings;
 import dev.leeway.features.ModelFeatures;
+import dev.leeway.uplift.learners.LearnerContext;
+import dev.leeway.uplift.learners.Learners;
+import dev.leeway.uplift.learners.UpliftEstimator;
+import dev.leeway.uplift.learners.UpliftModel;
 import dev.leeway.io.InputError;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -52,9 +56,7 @@ public final class HillstromBenchmark {
 
   /** Runs every learner and the response baseline. */
   public Result run(SparkSession spark, String csvPath) {
-    List<String> names = new ArrayList<>(TrainSettings.LEARNERS);
-    names.add(UpliftLearner.RESPONSE);
-    return run(spark, csvPath, names);
+    return run(spark, csvPath, Learners.names(config.train().learnerClasses()));
   }
 
   /** Runs the named learners (and always the random ranking). */
@@ -93,8 +95,8 @@ public final class HillstromBenchmark {
       }
 
       Dataset<Row> womens = d.filter(col("segment").isin(WOMENS, CONTROL))
-          .withColumn(UpliftLearner.T, when(col("segment").equalTo(WOMENS), 1.0).otherwise(0.0))
-          .withColumn(UpliftLearner.Y, col("visit").cast("double"))
+          .withColumn(UpliftEstimator.T, when(col("segment").equalTo(WOMENS), 1.0).otherwise(0.0))
+          .withColumn(UpliftEstimator.Y, col("visit").cast("double"))
           .withColumn("unit_id", col("__row").cast("string"))
           .withColumn("__train", pmod(xxhash64(col("__row"), lit(seed)), lit(2)).equalTo(0));
       ModelFeatures features = new ModelFeatures(NUMERIC, CATEGORICAL, config.features().maxCategoryLevels());
@@ -108,25 +110,34 @@ public final class HillstromBenchmark {
         TrainSettings s = config.train();
         Dataset<Row> all = null;
         for (String name : names) {
-          Dataset<Row> scored = new UpliftLearner(name, s, config.effects(), features).fit(train).predict(test,
-              UpliftMetrics.SCORE).select(col("unit_id"), col(UpliftMetrics.SCORE),
-                  col(UpliftLearner.T).as(UpliftMetrics.T), col(UpliftLearner.Y).as(UpliftMetrics.Y))
+          UpliftModel m = Learners.create(name, s.learnerClasses(), new LearnerContext(s, config.effects(), features,
+              null)).setPredictionCol(UpliftMetrics.SCORE).fit(train);
+          Dataset<Row> scored = m.transform(test).select(col("unit_id"), col(UpliftMetrics.SCORE),
+                  col(UpliftEstimator.T).as(UpliftMetrics.T), col(UpliftEstimator.Y).as(UpliftMetrics.Y))
               .withColumn("ranking", lit(name));
           all = all == null ? scored : all.unionByName(scored);
         }
         Dataset<Row> random = test.select(col("unit_id"), pmod(xxhash64(col("unit_id"), lit(seed)), lit(1_000_003))
-                .cast("double").as(UpliftMetrics.SCORE), col(UpliftLearner.T).as(UpliftMetrics.T),
-            col(UpliftLearner.Y).as(UpliftMetrics.Y)).withColumn("ranking", lit(UpliftTraining.RANDOM));
+                .cast("double").as(UpliftMetrics.SCORE), col(UpliftEstimator.T).as(UpliftMetrics.T),
+            col(UpliftEstimator.Y).as(UpliftMetrics.Y)).withColumn("ranking", lit(UpliftTraining.RANDOM));
         all = all == null ? random : all.unionByName(random);
         Dataset<Row> ranked = all.persist(StorageLevel.MEMORY_AND_DISK());
         List<Map<String, Object>> learners = new ArrayList<>();
         try {
-          for (Row r : UpliftMetrics.evaluate(ranked, List.of("ranking"), List.of("unit_id")).metrics()
-              .orderBy("ranking").collectAsList()) {
+          UpliftBootstrap.Result boot = UpliftBootstrap.run(ranked, List.of("ranking"), "ranking", "unit_id",
+              s.bootstrapReplicates(), seed);
+          Dataset<Row> metrics = boot.withIntervals(UpliftMetrics.evaluate(ranked, List.of("ranking"),
+              List.of("unit_id")).metrics());
+          for (Row r : metrics.orderBy("ranking").collectAsList()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("ranking", r.getAs("ranking"));
             for (String f : List.of("n", "qini", "auuc", "uplift_at_10", "uplift_at_20", "uplift_at_30")) {
               m.put(f, r.getAs(f));
+              for (String bound : List.of("_low", "_high")) {
+                if (List.of(r.schema().fieldNames()).contains(f + bound)) {
+                  m.put(f + bound, r.getAs(f + bound));
+                }
+              }
             }
             learners.add(m);
           }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.leeway.features.ModelFeatures;
 import dev.leeway.io.Files;
 import dev.leeway.io.InputError;
+import dev.leeway.uplift.learners.UpliftModel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -68,14 +69,14 @@ public final class ModelRegistry {
   }
 
   /** Writes a version whole: aside first, then renamed over any earlier folder of the same version. */
-  public void save(String version, PipelineModel encoding, Map<String, UpliftLearner.Fitted> models,
+  public void save(String version, PipelineModel encoding, Map<String, UpliftModel> models,
       Map<String, Object> metadata) throws IOException {
     FileSystem fs = fs();
     Path staging = new Path(new Path(root, "_staging"), version + "-" + UUID.randomUUID());
     try {
       encoding.write().overwrite().save(new Path(staging, "encoding").toString());
-      for (Map.Entry<String, UpliftLearner.Fitted> e : models.entrySet()) {
-        e.getValue().save(new Path(staging, e.getKey()).toString());
+      for (Map.Entry<String, UpliftModel> e : models.entrySet()) {
+        e.getValue().write().overwrite().save(new Path(staging, e.getKey()).toString());
       }
       try (OutputStream out = fs.create(new Path(staging, "metadata.json"), true)) {
         out.write(JSON.writeValueAsBytes(metadata));
@@ -93,7 +94,7 @@ public final class ModelRegistry {
 
   /** A loaded model: its metadata, encoding and per-outcome learners. */
   public record Loaded(String version, Map<String, Object> metadata, ModelFeatures features, PipelineModel encoding,
-      Map<String, UpliftLearner.Fitted> models) {
+      Map<String, UpliftModel> models) {
     /** The primary outcome (retention at the training horizon): champion and promotion were decided on it. */
     public String retentionOutcome() {
       return String.valueOf(metadata.get("primary_outcome"));
@@ -111,15 +112,48 @@ public final class ModelRegistry {
       return metadata.get("referral_window_days") instanceof Number n ? n.intValue() : fallback;
     }
 
+    /**
+     * Per numeric feature, the range of the requests the model learned from ({@code train.support_quantile});
+     * empty for models saved before it was recorded.
+     */
+    @SuppressWarnings("unchecked")
+    public Map<String, double[]> support() {
+      Map<String, double[]> out = new LinkedHashMap<>();
+      if (metadata.get("support") instanceof Map<?, ?> m) {
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+          List<Number> b = (List<Number>) e.getValue();
+          out.put(String.valueOf(e.getKey()), new double[] {b.get(0).doubleValue(), b.get(1).doubleValue()});
+        }
+      }
+      return out;
+    }
+
+    /**
+     * Per policy, the shift added to the predicted retention uplift so the mean over the policy's granted requests
+     * matches its doubly robust ATT (only where they disagreed beyond the ATT's interval); empty otherwise.
+     */
+    public Map<String, Double> calibrationShifts() {
+      Map<String, Double> out = new LinkedHashMap<>();
+      if (metadata.get("calibration") instanceof List<?> rows) {
+        for (Object o : rows) {
+          if (o instanceof Map<?, ?> r && Boolean.TRUE.equals(r.get("applied")) && r.get("shift") instanceof Number n) {
+            out.put(String.valueOf(r.get("policy")), n.doubleValue());
+          }
+        }
+      }
+      return out;
+    }
+
     /** Adds {@code outputCol}: the predicted effect of a grant on {@code outcome} for each row. */
     public Dataset<Row> predict(Dataset<Row> rows, String outcome, String outputCol) {
-      UpliftLearner.Fitted m = models.get(outcome);
+      UpliftModel m = models.get(outcome);
       if (m == null) {
         throw new IllegalArgumentException("Model " + version + " has no model for outcome " + outcome + "; it has "
             + models.keySet());
       }
       Dataset<Row> vectors = ModelFeatures.transform(encoding, features.prepare(rows));
-      return m.predict(vectors, outputCol).drop(ModelFeatures.VECTOR);
+      return m.copy(new org.apache.spark.ml.param.ParamMap()).setFeaturesCol(ModelFeatures.VECTOR)
+          .setPredictionCol(outputCol).transform(vectors).drop(ModelFeatures.VECTOR);
     }
   }
 
@@ -149,10 +183,9 @@ public final class ModelRegistry {
           + missing + ". Retrain with `leeway train`, or restore the feature configuration the model was trained "
           + "with (leeway.features.*)");
     }
-    String learner = (String) meta.get("learner");
-    Map<String, UpliftLearner.Fitted> models = new LinkedHashMap<>();
+    Map<String, UpliftModel> models = new LinkedHashMap<>();
     for (String outcome : ((Map<String, Object>) meta.get("outcomes")).keySet()) {
-      models.put(outcome, UpliftLearner.Fitted.load(learner, new Path(dir(version), outcome).toString()));
+      models.put(outcome, UpliftModel.load(new Path(dir(version), outcome).toString()));
     }
     return new Loaded(version, meta, new ModelFeatures(numeric, categorical),
         PipelineModel.load(new Path(dir(version), "encoding").toString()), models);

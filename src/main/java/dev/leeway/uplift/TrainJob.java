@@ -5,7 +5,9 @@ import static org.apache.spark.sql.functions.lit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.leeway.causal.EffectsSummary;
 import dev.leeway.config.LeewayConfig.TrainSettings;
+import dev.leeway.uplift.learners.UpliftEstimator;
 import dev.leeway.contract.Cols;
 import dev.leeway.io.Files;
 import dev.leeway.io.InputError;
@@ -39,6 +41,7 @@ import org.apache.spark.sql.SparkSession;
 public final class TrainJob implements Stage {
   public static final String NAME = "train";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TrainJob.class);
 
   private final boolean always;
 
@@ -97,7 +100,21 @@ public final class TrainJob implements Stage {
         return new StageResult(NAME, Map.of(), List.of(), List.of("no model trained: " + e.getMessage()), metrics);
       }
       List<Row> metricRows = r.metrics().orderBy("split", "outcome", "policy", "ranking").collectAsList();
-      String primary = UpliftTraining.outcomes(settings).get(0).name();
+      String primary = UpliftTraining.outcomes(ctx.config()).get(0).name();
+      Dataset<Row> requestEffects = r.requestEffects();
+      write(requestEffects, staging, "request_effects");
+      requestEffects = spark.read().parquet(new Path(staging, "request_effects").toString());
+      List<String> warnings = new ArrayList<>();
+      EffectsSummary effects = effectsSummary(ctx, fs);
+      if (effects == null) {
+        warnings.add("no effects summary for " + ctx.runDate() + ": the model's uplift is not calibrated against "
+            + "measured effects (run `leeway effects` first)");
+      }
+      List<Calibration.PolicyCalibration> calibration = Calibration.compare(requestEffects, effects, primary);
+      long started = System.nanoTime();
+      Map<String, Object> policyValue = TargetingValue.toMap(TargetingValue.evaluate(ctx.config(), r.heldOut(),
+          requests, r.support(), truth));
+      LOG.info("Targeting rules valued on the test part in {} s", (System.nanoTime() - started) / 1_000_000_000);
       Map<String, Object> promotion = decide(registry, current, version, r, metricRows, primary, requests.columns(),
           settings.promotionTolerance());
 
@@ -109,13 +126,16 @@ public final class TrainJob implements Stage {
       meta.put("learner", r.champion());
       meta.put("seed", settings.seed());
       Map<String, Object> outcomes = new LinkedHashMap<>();
-      for (UpliftTraining.OutcomeSpec o : UpliftTraining.outcomes(settings)) {
-        outcomes.put(o.name(), Map.of("column", o.column()));
+      for (UpliftTraining.OutcomeSpec o : UpliftTraining.outcomes(ctx.config())) {
+        outcomes.put(o.name(), Map.of("column", o.column(), "learner", r.learnerByOutcome().get(o.name())));
       }
       meta.put("outcomes", outcomes);
       meta.put("primary_outcome", primary);
-      meta.put("retention_horizon_days", settings.retentionHorizonDays());
-      meta.put("referral_window_days", settings.referralWindowDays());
+      meta.put("retention_horizon_days", ctx.config().effects().roiHorizonDays());
+      meta.put("referral_window_days", ctx.config().effects().roiReferralWindowDays());
+      meta.put("support", r.support());
+      meta.put("support_quantile", settings.supportQuantile());
+      meta.put("calibration", Calibration.toMaps(calibration));
       meta.put("features", Map.of("numeric", training.features().numeric(), "categorical",
           training.features().categorical()));
       meta.put("gbt", Map.of("max_iter", settings.gbtMaxIter(), "max_depth", settings.gbtMaxDepth(), "step_size",
@@ -133,9 +153,13 @@ public final class TrainJob implements Stage {
       summary.put("run_date", version);
       summary.put("model_version", version);
       summary.put("champion", r.champion());
+      summary.put("champion_chosen_on", "validation part, " + primary + ", all policies (Qini)");
       summary.put("primary_outcome", primary);
       summary.put("promotion", promotion);
       summary.put("data", r.facts());
+      summary.put("comparisons", comparisons(r.comparisons()));
+      summary.put("policy_value", policyValue);
+      summary.put("calibration", Calibration.toMaps(calibration));
       summary.put("metrics", table(metricRows));
       ctx.layout().writeAtomically(new Path(staging, "summary.json"), JSON.writeValueAsString(summary));
       fs.delete(work, true);
@@ -150,8 +174,17 @@ public final class TrainJob implements Stage {
       metrics.put("promoted", promotion.get("promoted"));
       metrics.put("promotion", promotion.get("reason"));
       Map<String, Object> champ = championMetrics(metricRows, r.champion());
-      metrics.put("held_out_" + primary, champ.get(UpliftTraining.TIME_SPLIT + "/" + primary));
-      List<String> warnings = new ArrayList<>();
+      metrics.put("test_" + primary, champ.get(CustomerSplit.TEST + "/" + primary));
+      if (r.facts().get("split") instanceof Map<?, ?> split && split.get("warning") != null) {
+        warnings.add("training split: " + split.get("warning"));
+      }
+      for (Calibration.PolicyCalibration c : calibration) {
+        if (c.applied()) {
+          warnings.add(String.format("%s: mean predicted uplift %.4f of granted requests is outside the measured "
+              + "effect's interval [%.4f, %.4f]; scores shift it by %+.4f", c.policy(), c.meanPredicted(), c.low(),
+              c.high(), c.shift()));
+        }
+      }
       if (!Boolean.TRUE.equals(promotion.get("promoted"))) {
         warnings.add("model " + version + " was not promoted: " + promotion.get("reason"));
       }
@@ -186,8 +219,8 @@ public final class TrainJob implements Stage {
       UpliftTraining.Result r, List<Row> rows, String primary, String[] dataColumns, double tolerance)
       throws java.io.IOException {
     Map<String, Object> out = new LinkedHashMap<>();
-    Double newQini = metric(rows, UpliftTraining.TIME_SPLIT, primary, UpliftTraining.ALL, r.champion(), "qini");
-    out.put("metric", "qini, time split, " + primary + ", all policies");
+    Double newQini = metric(rows, CustomerSplit.TEST, primary, UpliftTraining.ALL, r.champion(), "qini");
+    out.put("metric", "qini, test part, " + primary + ", all policies");
     out.put("new_qini", newQini);
     out.put("tolerance", tolerance);
     String baseline = current.orElse(null);
@@ -209,9 +242,10 @@ public final class TrainJob implements Stage {
       out.put("reason", "the current model cannot score this data: " + e.getMessage());
       return out;
     }
-    Dataset<Row> scored = old.predict(r.primaryTimeTest(), primary, UpliftMetrics.SCORE)
+    Dataset<Row> scored = old.predict(r.primaryTest(), primary, UpliftMetrics.SCORE)
         .select(col(Cols.CUSTOMER_ID), col(Cols.EXCEPTION_ID), col(UpliftMetrics.SCORE),
-            col(UpliftLearner.T).as(UpliftMetrics.T), col(UpliftLearner.Y).as(UpliftMetrics.Y), col(UpliftMetrics.W))
+            col(UpliftEstimator.T).as(UpliftMetrics.T), col(UpliftEstimator.Y).as(UpliftMetrics.Y),
+            col(UpliftMetrics.W))
         .withColumn("policy", lit(UpliftTraining.ALL));
     Row m = UpliftMetrics.evaluate(scored, List.of("policy"), List.of(Cols.CUSTOMER_ID, Cols.EXCEPTION_ID))
         .metrics().first();
@@ -245,11 +279,46 @@ public final class TrainJob implements Stage {
 
   private static Map<String, Object> values(Row r) {
     Map<String, Object> v = new LinkedHashMap<>();
+    List<String> fields = List.of(r.schema().fieldNames());
     for (String f : List.of("n", "treated", "qini", "auuc", "uplift_at_10", "uplift_at_20", "uplift_at_30",
         "qini_fraction_of_oracle")) {
       v.put(f, r.getAs(f));
+      for (String bound : List.of("_low", "_high")) {
+        if (fields.contains(f + bound)) {
+          v.put(f + bound, r.getAs(f + bound));
+        }
+      }
     }
     return v;
+  }
+
+  private static List<Map<String, Object>> comparisons(List<UpliftTraining.Comparison> rows) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (UpliftTraining.Comparison c : rows) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("outcome", c.outcome());
+      m.put("alternative", c.alternative());
+      m.put("metric", c.metric());
+      m.put("champion", c.champion());
+      m.put("alternative_value", c.alternativeValue());
+      m.put("difference", c.difference() == null ? null : c.difference().value());
+      m.put("difference_low", c.difference() == null ? null : c.difference().low());
+      m.put("difference_high", c.difference() == null ? null : c.difference().high());
+      m.put("champion_better", c.championBetter());
+      out.add(m);
+    }
+    return out;
+  }
+
+  /** The effects stage's summary of this run date, or null when it has not run. */
+  private static EffectsSummary effectsSummary(StageContext ctx, FileSystem fs) throws java.io.IOException {
+    Path p = new Path(ctx.layout().stageDir("effects"), "summary.json");
+    if (!fs.exists(p)) {
+      return null;
+    }
+    try (java.io.InputStream in = fs.open(p)) {
+      return EffectsSummary.read(in);
+    }
   }
 
   /** Every metric row, nested split -> outcome -> policy -> ranking, for the report. */

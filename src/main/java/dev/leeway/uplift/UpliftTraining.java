@@ -3,22 +3,26 @@ package dev.leeway.uplift;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
-import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.try_divide;
-import static org.apache.spark.sql.functions.unix_seconds;
+import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import dev.leeway.causal.CrossFit;
+import dev.leeway.causal.Interval;
 import dev.leeway.config.LeewayConfig;
 import dev.leeway.config.LeewayConfig.TrainSettings;
 import dev.leeway.contract.Cols;
 import dev.leeway.features.ModelFeatures;
 import dev.leeway.outcomes.OutcomeCols;
+import dev.leeway.uplift.learners.LearnerContext;
+import dev.leeway.uplift.learners.Learners;
+import dev.leeway.uplift.learners.UpliftEstimator;
+import dev.leeway.uplift.learners.UpliftModel;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,9 +37,18 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.storage.StorageLevel;
 
 /**
- * Trains and evaluates the uplift learners on matured requests, for each outcome, on a time split (train on older
- * requests, evaluate on the newest) and a random split; picks the champion by held-out Qini on the time split of
- * the primary outcome (retention); and refits the champion on every matured request for scoring.
+ * Trains and evaluates the uplift learners on matured requests, for each outcome (retention at the ROI horizon,
+ * the primary one, and converted referrals in the ROI's referral window):
+ *
+ * <ol>
+ *   <li>customers are split three ways ({@link CustomerSplit}); every learner and the response baseline are
+ *       fitted on the train part and rank the validation and test parts;
+ *   <li>Qini, AUUC and uplift@k on both parts, with intervals from a bootstrap over customers
+ *       ({@link UpliftBootstrap});
+ *   <li>the champion is the best learner on validation ({@link Champion}); its test figures, and the difference
+ *       from every other ranking on test with an interval, are what is reported;
+ *   <li>the champion is refitted on every matured request for scoring.
+ * </ol>
  *
  * <p>Policies share one model per learner and outcome, with the policy as a feature: trees split by policy where
  * a policy has the data to support it and pool otherwise.
@@ -44,17 +57,27 @@ public final class UpliftTraining {
   public static final String ALL = "ALL";
   public static final String RANDOM = "random";
   public static final String ORACLE = "oracle";
-  public static final String TIME_SPLIT = "time";
-  public static final String RANDOM_SPLIT = "random";
   /** The keys of every metric and curve row. */
   public static final List<String> KEYS = List.of("split", "outcome", "policy", "ranking");
+  /** The nuisance models' feature vector: the uplift features plus the request's team and channel. */
+  public static final String NUISANCE_VECTOR = "__nuisance_features";
+  /** Predicted effects added to held-out and per-request rows. */
+  public static final String UPLIFT_RETENTION = "__uplift_retention";
+  public static final String UPLIFT_REFERRALS = "__uplift_referrals";
+  private static final List<String> TIE_BREAK = List.of(Cols.CUSTOMER_ID, Cols.EXCEPTION_ID);
 
-  /** One outcome the models learn: its name in outputs, its requests-table column and its ground-truth column. */
-  public record OutcomeSpec(String name, String column, String truthColumn) {}
+  /** One outcome the models learn: its name in outputs, its requests-table column, ground truth, and 0/1 or not. */
+  public record OutcomeSpec(String name, String column, String truthColumn, boolean binary) {}
 
-  /** What training produced: held-out metrics and curves, the champion refitted on all rows, and sizes. */
-  public record Result(Dataset<Row> metrics, Dataset<Row> curves, String champion, PipelineModel encoding,
-      Map<String, UpliftLearner.Fitted> models, Map<String, Object> facts, Dataset<Row> primaryTimeTest) {}
+  /** The champion against another ranking on the test part: the difference of a metric with its interval. */
+  public record Comparison(String outcome, String alternative, String metric, Double champion,
+      Double alternativeValue, Interval difference, boolean championBetter) {}
+
+  /** What training produced. */
+  public record Result(Dataset<Row> metrics, Dataset<Row> curves, String champion, Map<String, String> learnerByOutcome,
+      PipelineModel encoding, Map<String, UpliftModel> models, Map<String, Object> facts, Dataset<Row> primaryTest,
+      Dataset<Row> heldOut, Dataset<Row> requestEffects, List<Comparison> comparisons,
+      Map<String, double[]> support) {}
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UpliftTraining.class);
 
@@ -64,19 +87,28 @@ public final class UpliftTraining {
   public UpliftTraining(LeewayConfig config) {
     this.config = config;
     this.settings = config.train();
+    Learners.validate(settings.learners(), settings.learnerClasses());
   }
 
-  /** Retention at the configured horizon (primary) and converted referrals in the configured window. */
-  public static List<OutcomeSpec> outcomes(TrainSettings s) {
-    int h = s.retentionHorizonDays();
-    int w = s.referralWindowDays();
-    return List.of(new OutcomeSpec("retention_" + h + "d", OutcomeCols.retained(h), "tau_retention_" + h),
-        new OutcomeSpec("referrals_" + w + "d", OutcomeCols.referralsConvertedAfter(w), "tau_referrals_" + w));
+  /** Retention at the ROI horizon (primary) and converted referrals in the ROI's referral window. */
+  public static List<OutcomeSpec> outcomes(LeewayConfig c) {
+    int h = c.effects().roiHorizonDays();
+    int w = c.effects().roiReferralWindowDays();
+    return List.of(new OutcomeSpec("retention_" + h + "d", OutcomeCols.retained(h), "tau_retention_" + h, true),
+        new OutcomeSpec("referrals_" + w + "d", OutcomeCols.referralsConvertedAfter(w), "tau_referrals_" + w, false));
   }
 
   /** The features uplift models use: customer features and the policy (no request context: scoring has none). */
   public ModelFeatures features() {
     return new ModelFeatures(config.features(), false);
+  }
+
+  private LearnerContext context() {
+    return new LearnerContext(settings, config.effects(), new ModelFeatures(config.features(), true), NUISANCE_VECTOR);
+  }
+
+  private UpliftEstimator learner(String name) {
+    return Learners.create(name, settings.learnerClasses(), context());
   }
 
   /**
@@ -89,99 +121,201 @@ public final class UpliftTraining {
     Dataset<Row> population = config.effects().referredByFlexed().equals(LeewayConfig.EffectSettings.EXCLUDE)
         ? requests.filter(not(col(OutcomeCols.REFERRED_BY_FLEXED))) : requests;
     ModelFeatures features = features();
-    Dataset<Row> prepared = features.prepare(population.withColumn(UpliftLearner.T,
+    ModelFeatures nuisance = new ModelFeatures(config.features(), true);
+    Dataset<Row> nuisancePrepared = nuisance.prepare(population.withColumn(UpliftEstimator.T,
         col(OutcomeCols.TREATED).cast("double")));
+    Dataset<Row> withNuisance = ModelFeatures.transform(nuisance.fit(nuisancePrepared), nuisancePrepared)
+        .withColumnRenamed(ModelFeatures.VECTOR, NUISANCE_VECTOR);
+    Dataset<Row> prepared = features.prepare(withNuisance);
     PipelineModel encoding = features.fit(prepared);
-    // Folds and the random split are drawn by customer: a customer's requests share outcome windows.
     Dataset<Row> vectors = CrossFit.assignFolds(ModelFeatures.transform(encoding, prepared), Cols.CUSTOMER_ID,
-        config.effects().folds(), config.effects().seed())
-        .withColumn("__random_split", pmod(xxhash64(col(Cols.CUSTOMER_ID), lit(settings.seed())), lit(10_000))
-            .lt(Math.round(settings.testFraction() * 10_000)))
-        .persist(StorageLevel.MEMORY_AND_DISK());
+        config.effects().folds(), config.effects().seed()).persist(StorageLevel.MEMORY_AND_DISK());
+    List<Dataset<Row>> persisted = new ArrayList<>(List.of(vectors));
     try {
-      List<OutcomeSpec> outcomes = outcomes(settings);
-      Dataset<Row> primaryTimeTest = null;
-      List<Dataset<Row>> rankings = new ArrayList<>();
+      List<OutcomeSpec> outcomes = outcomes(config);
+      OutcomeSpec primary = outcomes.get(0);
       Map<String, Object> facts = new LinkedHashMap<>();
       facts.put("requests", requests.count());
       facts.put("requests_used", vectors.count());
+
+      Dataset<Row> primaryMature = mature(vectors, primary);
+      if (primaryMature.isEmpty()) {
+        throw new NotEnoughData("no matured requests to train on: every request is younger than the "
+            + primary.name() + " horizon; run with a later run date or more history");
+      }
+      CustomerSplit.Split split = CustomerSplit.of(primaryMature, UpliftEstimator.T, settings.validationFraction(),
+          settings.testFraction(), settings.seed(), settings.minArmRows());
+      if (!split.enough(settings.minArmRows())) {
+        throw new NotEnoughData("the train, validation and test parts need at least " + settings.minArmRows()
+            + " granted and denied matured requests each (leeway.train.min_arm_rows); they have "
+            + split.describeArms());
+      }
+      Map<String, Object> splitFacts = new LinkedHashMap<>();
+      splitFacts.put("by", split.how());
+      splitFacts.put("validation_fraction", settings.validationFraction());
+      splitFacts.put("test_fraction", settings.testFraction());
+      splitFacts.put("requests", split.describeArms());
+      if (split.warning() != null) {
+        LOG.warn("Training split: {}", split.warning());
+        splitFacts.put("warning", split.warning());
+      }
+      facts.put("split", splitFacts);
+
+      Map<String, Map<String, UpliftModel>> fitted = new LinkedHashMap<>();
+      Map<String, Dataset<Row>> testRows = new LinkedHashMap<>();
+      List<Dataset<Row>> rankings = new ArrayList<>();
+      Dataset<Row> primaryTest = null;
       for (OutcomeSpec o : outcomes) {
-        Dataset<Row> mature = vectors.filter(col(o.column()).isNotNull())
-            .withColumn(UpliftLearner.Y, col(o.column()).cast("double"));
-        double cutoff = timeCutoff(mature);
-        Map<String, Object> of = new LinkedHashMap<>();
-        of.put("matured_requests", mature.count());
-        of.put("time_split_test_from", java.time.Instant.ofEpochSecond((long) cutoff).toString());
-        facts.put(o.name(), of);
-        Column newest = unix_seconds(col(Cols.REQUESTED_AT)).geq(cutoff);
-        Dataset<Row> timeTest = weighted(mature.filter(not(newest)), mature.filter(newest),
-            TIME_SPLIT + "-split " + o.name());
-        if (primaryTimeTest == null) {
-          primaryTimeTest = population.filter(col(o.column()).isNotNull().and(newest))
-              .withColumn(UpliftLearner.T, col(OutcomeCols.TREATED).cast("double"))
-              .withColumn(UpliftLearner.Y, col(o.column()).cast("double"))
-              .join(timeTest.select(Cols.EXCEPTION_ID, UpliftMetrics.W), Cols.EXCEPTION_ID);
+        Dataset<Row> parted = split.assign(mature(vectors, o), settings.validationFraction(), settings.testFraction(),
+            settings.seed()).persist(StorageLevel.MEMORY_AND_DISK());
+        persisted.add(parted);
+        Dataset<Row> train = parted.filter(col(CustomerSplit.PART).equalTo(CustomerSplit.TRAIN));
+        requireArms(train, "The " + o.name() + " training part");
+        Model<?> propensity = propensity(train);
+        Dataset<Row> validation = weighted(propensity, parted.filter(col(CustomerSplit.PART)
+            .equalTo(CustomerSplit.VALIDATION)), "The " + o.name() + " validation part");
+        Dataset<Row> test = weighted(propensity, parted.filter(col(CustomerSplit.PART).equalTo(CustomerSplit.TEST)),
+            "The " + o.name() + " test part");
+        Map<String, Long> sizes = new LinkedHashMap<>();
+        for (Row r : parted.groupBy(CustomerSplit.PART).count().collectAsList()) {
+          sizes.put(r.getString(0), r.getLong(1));
         }
-        rankings.add(evaluateSplit(TIME_SPLIT, o, mature.filter(not(newest)), timeTest, truth));
-        Dataset<Row> randomTrain = mature.filter(not(col("__random_split")));
-        rankings.add(evaluateSplit(RANDOM_SPLIT, o, randomTrain,
-            weighted(randomTrain, mature.filter(col("__random_split")), RANDOM_SPLIT + "-split " + o.name()), truth));
+        facts.put(o.name(), Map.of("matured_requests", sizes.values().stream().mapToLong(Long::longValue).sum(),
+            "requests_by_part", sizes));
+        testRows.put(o.name(), test);
+        if (o == primary) {
+          primaryTest = population.join(test.select(Cols.EXCEPTION_ID, UpliftMetrics.W), Cols.EXCEPTION_ID)
+              .withColumn(UpliftEstimator.T, col(OutcomeCols.TREATED).cast("double"))
+              .withColumn(UpliftEstimator.Y, col(o.column()).cast("double"));
+        }
+        Map<String, UpliftModel> models = new LinkedHashMap<>();
+        for (String name : candidates(true)) {
+          UpliftEstimator est = learner(name);
+          if (est.binaryOutcomeOnly() && !o.binary()) {
+            LOG.info("{} is skipped for {}: it needs a 0/1 outcome", name, o.name());
+            continue;
+          }
+          long started = System.nanoTime();
+          UpliftModel m = est.fit(train);
+          LOG.info("{}: {} fitted on the train part in {} s", o.name(), name,
+              (System.nanoTime() - started) / 1_000_000_000);
+          models.put(name, m);
+          rankings.add(ranked(m, validation, CustomerSplit.VALIDATION, o, name));
+          rankings.add(ranked(m, test, CustomerSplit.TEST, o, name));
+        }
+        fitted.put(o.name(), models);
+        for (Map.Entry<String, Dataset<Row>> part : Map.of(CustomerSplit.VALIDATION, validation, CustomerSplit.TEST,
+            test).entrySet()) {
+          rankings.add(baselines(part.getValue(), part.getKey(), o, truth));
+        }
       }
       Dataset<Row> all = rankings.get(0);
       for (Dataset<Row> r : rankings.subList(1, rankings.size())) {
-        all = all.unionByName(r);
+        all = all.unionByName(r, true);
       }
       Dataset<Row> scored = materialize.apply(all.unionByName(all.withColumn("policy", lit(ALL))));
-      UpliftMetrics.Output out = UpliftMetrics.evaluate(scored, KEYS, List.of(Cols.CUSTOMER_ID, Cols.EXCEPTION_ID));
-      Dataset<Row> metrics = materialize.apply(withOracleFraction(out.metrics()));
+      UpliftMetrics.Output out = UpliftMetrics.evaluate(scored, KEYS, TIE_BREAK);
+      UpliftBootstrap.Result boot = UpliftBootstrap.run(scored.filter(col("policy").equalTo(ALL)), KEYS, "ranking",
+          Cols.CUSTOMER_ID, settings.bootstrapReplicates(), settings.seed());
+      Dataset<Row> metrics = materialize.apply(withOracleFraction(boot.withIntervals(out.metrics())));
       Dataset<Row> curves = materialize.apply(out.curves());
+      List<Row> metricRows = metrics.collectAsList();
 
-      String champion = champion(metrics, outcomes.get(0).name());
-      Map<String, UpliftLearner.Fitted> models = new LinkedHashMap<>();
+      List<String> learners = new ArrayList<>(fitted.get(primary.name()).keySet());
+      learners.remove(Learners.RESPONSE);
+      String champion = Champion.pick(metricRows, learners, primary.name());
+      Map<String, String> learnerByOutcome = new LinkedHashMap<>();
       for (OutcomeSpec o : outcomes) {
-        Dataset<Row> mature = vectors.filter(col(o.column()).isNotNull())
-            .withColumn(UpliftLearner.Y, col(o.column()).cast("double"));
+        List<String> available = new ArrayList<>(fitted.get(o.name()).keySet());
+        available.remove(Learners.RESPONSE);
+        learnerByOutcome.put(o.name(), available.contains(champion) ? champion
+            : Champion.pick(metricRows, available, o.name()));
+      }
+      List<Comparison> comparisons = comparisons(metricRows, boot, outcomes, learnerByOutcome);
+
+      // What the champion fitted on the train part predicts for the primary outcome's test requests: the rows the
+      // targeting rule is valued on.
+      Dataset<Row> heldOut = testRows.get(primary.name());
+      heldOut = predict(fitted.get(primary.name()).get(learnerByOutcome.get(primary.name())), heldOut,
+          UPLIFT_RETENTION);
+      OutcomeSpec referrals = outcomes.get(1);
+      heldOut = predict(fitted.get(referrals.name()).get(learnerByOutcome.get(referrals.name())), heldOut,
+          UPLIFT_REFERRALS);
+
+      Map<String, UpliftModel> models = new LinkedHashMap<>();
+      for (OutcomeSpec o : outcomes) {
         long started = System.nanoTime();
-        models.put(o.name(), learner(champion).fit(mature));
-        LOG.info("Champion {} refitted on all matured requests for {} in {} s", champion, o.name(),
+        models.put(o.name(), learner(learnerByOutcome.get(o.name())).fit(mature(vectors, o)));
+        LOG.info("{} refitted on all matured requests for {} in {} s", learnerByOutcome.get(o.name()), o.name(),
             (System.nanoTime() - started) / 1_000_000_000);
       }
+      Dataset<Row> requestEffects = predict(models.get(referrals.name()),
+          predict(models.get(primary.name()), primaryMature, UPLIFT_RETENTION), UPLIFT_REFERRALS)
+          .select(col(Cols.EXCEPTION_ID), col(Cols.CUSTOMER_ID), col(Cols.POLICY), col(OutcomeCols.TREATED),
+              col(UPLIFT_RETENTION), col(UPLIFT_REFERRALS));
       Row window = vectors.agg(min(Cols.REQUESTED_AT), max(Cols.REQUESTED_AT)).first();
       facts.put("training_window", Map.of("from", String.valueOf(window.get(0)), "to", String.valueOf(window.get(1))));
-      return new Result(metrics, curves, champion, encoding, models, facts, primaryTimeTest);
+      return new Result(metrics, curves, champion, learnerByOutcome, encoding, models, facts, primaryTest, heldOut,
+          requestEffects, comparisons, support(primaryMature, features));
     } finally {
-      vectors.unpersist();
+      persisted.forEach(Dataset::unpersist);
     }
   }
 
-  private UpliftLearner learner(String name) {
-    return new UpliftLearner(name, settings, config.effects(), features());
+  /** The learners compared: the configured ones and (with {@code withResponse}) the response baseline. */
+  private List<String> candidates(boolean withResponse) {
+    List<String> names = new ArrayList<>(settings.learners());
+    if (withResponse) {
+      names.add(Learners.RESPONSE);
+    }
+    return names;
   }
 
-  /** Requests at or after this instant (epoch seconds) are the newest test_fraction of {@code mature}. */
-  private double timeCutoff(Dataset<Row> mature) {
-    double[] q = mature.withColumn("__at_s", unix_seconds(col(Cols.REQUESTED_AT)).cast("double")).stat()
-        .approxQuantile("__at_s", new double[] {1 - settings.testFraction()}, 0.0005);
-    if (q.length == 0) {
-      throw new NotEnoughData("no matured requests to train on: every request is younger than the "
-          + "outcome horizon; run with a later run date or more history");
+  private static Dataset<Row> mature(Dataset<Row> vectors, OutcomeSpec o) {
+    return vectors.filter(col(o.column()).isNotNull()).withColumn(UpliftEstimator.Y, col(o.column()).cast("double"));
+  }
+
+  private static Dataset<Row> predict(UpliftModel m, Dataset<Row> rows, String outputCol) {
+    return m.copy(new org.apache.spark.ml.param.ParamMap()).setFeaturesCol(ModelFeatures.VECTOR)
+        .setPredictionCol(outputCol).transform(rows);
+  }
+
+  private static final Column[] KEEP = {col(Cols.POLICY), col(Cols.CUSTOMER_ID), col(Cols.EXCEPTION_ID),
+      col(UpliftEstimator.T).as(UpliftMetrics.T), col(UpliftEstimator.Y).as(UpliftMetrics.Y), col(UpliftMetrics.W)};
+
+  private static Dataset<Row> ranked(UpliftModel m, Dataset<Row> rows, String part, OutcomeSpec o, String name) {
+    return predict(m, rows, UpliftMetrics.SCORE).select(concat(KEEP, col(UpliftMetrics.SCORE)))
+        .withColumn("ranking", lit(name)).withColumn("split", lit(part)).withColumn("outcome", lit(o.name()));
+  }
+
+  /** A random ranking (a fixed function of the ids and the seed) and, with ground truth, the oracle's. */
+  private Dataset<Row> baselines(Dataset<Row> rows, String part, OutcomeSpec o, Dataset<Row> truth) {
+    Dataset<Row> out = rows.select(concat(KEEP, pmod(xxhash64(col(Cols.CUSTOMER_ID), col(Cols.EXCEPTION_ID),
+        lit(settings.seed())), lit(1_000_003)).cast("double").as(UpliftMetrics.SCORE))).withColumn("ranking",
+        lit(RANDOM));
+    if (truth != null && List.of(truth.columns()).contains(o.truthColumn())) {
+      out = out.unionByName(rows.join(truth.select(col(Cols.EXCEPTION_ID), col(o.truthColumn())
+          .as(UpliftMetrics.SCORE)), Cols.EXCEPTION_ID).select(concat(KEEP, col(UpliftMetrics.SCORE)))
+          .withColumn("ranking", lit(ORACLE)));
     }
-    return q[0];
+    return out.withColumn("split", lit(part)).withColumn("outcome", lit(o.name()));
+  }
+
+  /** The propensity of a grant, fitted on the train part (for the held-out parts' weights). */
+  private Model<?> propensity(Dataset<Row> train) {
+    return CrossFit.fit(new LogisticRegression().setMaxIter(100).setTol(1e-5).setRegParam(1e-3), train,
+        UpliftEstimator.T);
   }
 
   /**
-   * Adds {@link UpliftMetrics#W} to the held-out rows: the inverse propensity of their arm, from a model fitted on
-   * the training rows, so the granted and denied rows compared within the top k of a ranking stand for the same
-   * customers (the held-out data are observational, not an experiment).
+   * Adds {@link UpliftMetrics#W} to held-out rows: the inverse propensity of their arm, so the granted and denied
+   * rows compared within the top k of a ranking stand for the same customers (the data are observational).
    */
-  private Dataset<Row> weighted(Dataset<Row> train, Dataset<Row> test, String what) {
-    requireArms(train, "The " + what + " training set");
-    requireArms(test, "The " + what + " test set");
-    Model<?> propensity = CrossFit.fit(new LogisticRegression().setMaxIter(100).setTol(1e-5).setRegParam(1e-3),
-        train, UpliftLearner.T);
+  private Dataset<Row> weighted(Model<?> propensity, Dataset<Row> rows, String what) {
+    requireArms(rows, what);
     Column e = least(greatest(col("__e"), lit(config.effects().clipLow())), lit(config.effects().clipHigh()));
-    return CrossFit.score(propensity, test, "__e")
-        .withColumn(UpliftMetrics.W, when(col(UpliftLearner.T).gt(0.5), lit(1.0).divide(e))
+    return CrossFit.score(propensity, rows, "__e")
+        .withColumn(UpliftMetrics.W, when(col(UpliftEstimator.T).gt(0.5), lit(1.0).divide(e))
             .otherwise(lit(1.0).divide(lit(1.0).minus(e)))).drop("__e");
   }
 
@@ -195,7 +329,7 @@ public final class UpliftTraining {
   private void requireArms(Dataset<Row> rows, String what) {
     long treated = 0;
     long control = 0;
-    for (Row r : rows.groupBy(UpliftLearner.T).count().collectAsList()) {
+    for (Row r : rows.groupBy(UpliftEstimator.T).count().collectAsList()) {
       if (r.getDouble(0) > 0.5) {
         treated = r.getLong(1);
       } else {
@@ -206,36 +340,6 @@ public final class UpliftTraining {
       throw new NotEnoughData(what + " has " + treated + " granted and " + control + " denied matured requests; "
           + "at least " + settings.minArmRows() + " of each are needed (leeway.train.min_arm_rows)");
     }
-  }
-
-  /** Fits every learner and the baselines on {@code train} and ranks {@code test} with each. */
-  private Dataset<Row> evaluateSplit(String split, OutcomeSpec o, Dataset<Row> train, Dataset<Row> test,
-      Dataset<Row> truth) {
-    Column[] keep = {col(Cols.POLICY), col(Cols.CUSTOMER_ID), col(Cols.EXCEPTION_ID),
-        col(UpliftLearner.T).as(UpliftMetrics.T), col(UpliftLearner.Y).as(UpliftMetrics.Y), col(UpliftMetrics.W)};
-    List<Dataset<Row>> out = new ArrayList<>();
-    List<String> names = new ArrayList<>(settings.learners());
-    names.add(UpliftLearner.RESPONSE);
-    for (String name : names) {
-      long started = System.nanoTime();
-      UpliftLearner.Fitted fitted = learner(name).fit(train);
-      LOG.info("{} split, {}: {} fitted in {} s", split, o.name(), name, (System.nanoTime() - started) / 1_000_000_000);
-      out.add(fitted.predict(test, UpliftMetrics.SCORE).select(concat(keep, col(UpliftMetrics.SCORE)))
-          .withColumn("ranking", lit(name)));
-    }
-    // A random ranking: a fixed function of the ids and the seed.
-    out.add(test.select(concat(keep, pmod(xxhash64(col(Cols.CUSTOMER_ID), col(Cols.EXCEPTION_ID),
-        lit(settings.seed())), lit(1_000_003)).cast("double").as(UpliftMetrics.SCORE))).withColumn("ranking",
-        lit(RANDOM)));
-    if (truth != null && List.of(truth.columns()).contains(o.truthColumn())) {
-      out.add(test.join(truth.select(col(Cols.EXCEPTION_ID), col(o.truthColumn()).as(UpliftMetrics.SCORE)),
-          Cols.EXCEPTION_ID).select(concat(keep, col(UpliftMetrics.SCORE))).withColumn("ranking", lit(ORACLE)));
-    }
-    Dataset<Row> all = out.get(0);
-    for (Dataset<Row> d : out.subList(1, out.size())) {
-      all = all.unionByName(d);
-    }
-    return all.withColumn("split", lit(split)).withColumn("outcome", lit(o.name()));
   }
 
   private static Column[] concat(Column[] a, Column... b) {
@@ -253,19 +357,64 @@ public final class UpliftTraining {
         .withColumn("qini_fraction_of_oracle", try_divide(col("qini"), col("oracle_qini")));
   }
 
-  /** The learner with the highest Qini on the time split of the primary outcome over all policies. */
-  private String champion(Dataset<Row> metrics, String primary) {
-    String best = null;
-    double bestQini = Double.NEGATIVE_INFINITY;
-    for (String name : settings.learners()) {
-      List<Row> r = metrics.filter(col("split").equalTo(TIME_SPLIT).and(col("outcome").equalTo(primary))
-          .and(col("policy").equalTo(ALL)).and(col("ranking").equalTo(name))).select("qini").collectAsList();
-      double q = r.isEmpty() || r.get(0).isNullAt(0) ? Double.NEGATIVE_INFINITY : r.get(0).getDouble(0);
-      if (best == null || q > bestQini) {
-        best = name;
-        bestQini = q;
+  /** Per outcome, the champion's test Qini against every other ranking's on the same rows, all policies. */
+  private static List<Comparison> comparisons(List<Row> metrics, UpliftBootstrap.Result boot,
+      List<OutcomeSpec> outcomes, Map<String, String> learnerByOutcome) {
+    List<Comparison> out = new ArrayList<>();
+    for (OutcomeSpec o : outcomes) {
+      String champ = learnerByOutcome.get(o.name());
+      Map<String, String> key = Map.of("split", CustomerSplit.TEST, "outcome", o.name(), "policy", ALL);
+      Double c = value(metrics, key, champ, "qini");
+      for (Row r : metrics) {
+        String ranking = r.getAs("ranking");
+        if (!CustomerSplit.TEST.equals(r.getAs("split")) || !o.name().equals(r.getAs("outcome"))
+            || !ALL.equals(r.getAs("policy")) || ranking.equals(champ)) {
+          continue;
+        }
+        Double a = value(metrics, key, ranking, "qini");
+        Interval diff = null;
+        if (c != null && a != null) {
+          double se = boot.differenceSe(key, champ, ranking, "qini");
+          diff = Double.isNaN(se) ? null : new Interval(c - a, se);
+        }
+        out.add(new Comparison(o.name(), ranking, "qini", c, a, diff, diff != null && diff.low() > 0));
       }
     }
-    return best;
+    return out;
+  }
+
+  static Double value(List<Row> metrics, Map<String, String> key, String ranking, String field) {
+    for (Row r : metrics) {
+      boolean match = ranking.equals(r.getAs("ranking"));
+      for (Map.Entry<String, String> e : key.entrySet()) {
+        match &= e.getValue().equals(r.getAs(e.getKey()));
+      }
+      if (match) {
+        Object v = r.getAs(field);
+        return v == null ? null : ((Number) v).doubleValue();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The support of the requests the models learned from: per numeric feature, the support_quantile and
+   * 1 - support_quantile quantiles. A customer beyond them on any feature is unlike the requesters the model saw.
+   */
+  private Map<String, double[]> support(Dataset<Row> rows, ModelFeatures features) {
+    String[] numeric = features.numeric().toArray(String[]::new);
+    Dataset<Row> d = rows;
+    for (String c : numeric) {
+      d = d.withColumn(c, col(c).cast("double"));
+    }
+    double q = settings.supportQuantile();
+    double[][] bounds = d.stat().approxQuantile(numeric, new double[] {q, 1 - q}, Math.max(q / 10, 1e-5));
+    Map<String, double[]> out = new LinkedHashMap<>();
+    for (int i = 0; i < numeric.length; i++) {
+      if (bounds[i].length == 2) {
+        out.put(numeric[i], bounds[i]);
+      }
+    }
+    return out;
   }
 }

@@ -8,6 +8,10 @@ import dev.leeway.config.LeewayConfig.TrainSettings;
 import dev.leeway.features.ModelFeatures;
 import dev.leeway.io.InputError;
 import dev.leeway.support.TestSpark;
+import dev.leeway.uplift.learners.LearnerContext;
+import dev.leeway.uplift.learners.Learners;
+import dev.leeway.uplift.learners.UpliftEstimator;
+import dev.leeway.uplift.learners.UpliftModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,13 +32,17 @@ class ModelRegistryTest {
   @TempDir
   Path tmp;
 
-  private static final TrainSettings SETTINGS = new TrainSettings(90, 365, List.of("t_learner"), 0.2, 7, 7, 0.02,
-      30, 5, 2, 0.3, 1, 1.0, "");
+  private static final TrainSettings SETTINGS = new TrainSettings(List.of("t_learner"), Map.of(), 0.2, 0.2, 50,
+      0.05, 0.001, 7, 7, 0.02, 30, 5, 2, 0.3, 1, 1.0, "");
+
+  private static UpliftModel tLearner(Dataset<Row> rows) {
+    return Learners.create("t_learner", Map.of(), new LearnerContext(SETTINGS, null, null, null)).fit(rows);
+  }
 
   private static Dataset<Row> rows() {
     StructType s = new StructType().add("customer_id", DataTypes.StringType).add("tenure", DataTypes.DoubleType)
-        .add("policy", DataTypes.StringType).add(UpliftLearner.T, DataTypes.DoubleType)
-        .add(UpliftLearner.Y, DataTypes.DoubleType);
+        .add("policy", DataTypes.StringType).add(UpliftEstimator.T, DataTypes.DoubleType)
+        .add(UpliftEstimator.Y, DataTypes.DoubleType);
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < 80; i++) {
       double tenure = i % 10;
@@ -51,8 +59,7 @@ class ModelRegistryTest {
     ModelFeatures features = new ModelFeatures(List.of("tenure"), List.of("policy"));
     Dataset<Row> prepared = features.prepare(rows());
     PipelineModel encoding = features.fit(prepared);
-    UpliftLearner.Fitted fitted = new UpliftLearner("t_learner", SETTINGS, null, null)
-        .fit(ModelFeatures.transform(encoding, prepared));
+    UpliftModel fitted = tLearner(ModelFeatures.transform(encoding, prepared));
     ModelRegistry registry = new ModelRegistry(tmp.toString(), TestSpark.session().sparkContext()
         .hadoopConfiguration());
     Map<String, Object> meta = new LinkedHashMap<>();
@@ -89,8 +96,8 @@ class ModelRegistryTest {
     meta.put("learner", "t_learner");
     meta.put("outcomes", Map.of("retention_90d", Map.of()));
     meta.put("features", Map.of("numeric", List.of("tenure"), "categorical", List.of("policy")));
-    registry.save("v1", encoding, Map.of("retention_90d", new UpliftLearner("t_learner", SETTINGS, null, null)
-        .fit(ModelFeatures.transform(encoding, prepared))), meta);
+    registry.save("v1", encoding, Map.of("retention_90d", tLearner(ModelFeatures.transform(encoding, prepared))),
+        meta);
     InputError e = assertThrows(InputError.class, () -> registry.load("v1", List.of("customer_id", "policy")));
     assertTrue(e.getMessage().contains("[tenure]") && e.getMessage().contains("v1"), e.getMessage());
   }

@@ -43,25 +43,31 @@ class TrainEndToEndTest {
     Path in = tmp.resolve("in");
     Path out = tmp.resolve("out");
     assertEquals(0, Cli.run("generate", "--customers", "8000", "--seed", "8", "--out", in.toString()).exitCode());
+    // A learner defined only in the tests, registered by one line of configuration.
     String[] common = {"--input-root", in.toString(), "--output-root", out.toString(), "--set",
-        "leeway.train.truth_path=" + in};
+        "leeway.train.truth_path=" + in, "--set", "leeway.train.learner_classes.granted_response="
+        + "dev.leeway.uplift.learners.GrantedResponseLearner", "--set",
+        "leeway.train.learners=[t_learner, s_learner, x_learner, dr_learner, granted_response]"};
     Cli.Run nightly = run(concat(new String[] {"nightly", "--run-date", "2026-11-01"}, common));
     assertEquals(0, nightly.exitCode(), nightly.context());
 
     List<Row> first = metrics(out, "2026-11-01");
-    for (String split : List.of("time", "random")) {
-      for (String outcome : List.of("retention_90d", "referrals_365d")) {
-        for (String ranking : List.of("t_learner", "s_learner", "dr_learner", "response", "random", "oracle")) {
+    for (String split : List.of("validation", "test")) {
+      for (String outcome : List.of("retention_365d", "referrals_365d")) {
+        for (String ranking : List.of("t_learner", "s_learner", "x_learner", "dr_learner", "granted_response",
+            "response", "random", "oracle")) {
           assertTrue(first.stream().anyMatch(r -> r.getAs("split").equals(split) && r.getAs("outcome").equals(outcome)
               && r.getAs("policy").equals("ALL") && r.getAs("ranking").equals(ranking)
-              && r.getAs("qini") != null && r.getAs("uplift_at_30") != null),
-              "metrics for " + split + "/" + outcome + "/" + ranking);
+              && r.getAs("qini") != null && r.getAs("uplift_at_30") != null
+              && r.getAs("qini_low") != null && (double) r.getAs("qini_low") <= (double) r.getAs("qini")
+              && (double) r.getAs("qini_high") >= (double) r.getAs("qini")),
+              "metrics with intervals for " + split + "/" + outcome + "/" + ranking);
         }
       }
     }
     assertTrue(first.stream().anyMatch(r -> r.getAs("policy").equals("CHECK_HOLD_RELEASE")), "per-policy rows");
     long curvePoints = TestSpark.session().read().parquet(out.resolve("runs/2026-11-01/train/curves").toString())
-        .filter("split = 'time' and outcome = 'retention_90d' and policy = 'ALL' and ranking = 't_learner'").count();
+        .filter("split = 'test' and outcome = 'retention_365d' and policy = 'ALL' and ranking = 't_learner'").count();
     assertTrue(curvePoints > 50 && curvePoints <= 101, "about 100 curve points: " + curvePoints);
 
     Path models = out.resolve("models");
@@ -72,6 +78,13 @@ class TrainEndToEndTest {
       assertTrue(meta.has(field), "metadata has " + field + ": " + meta);
     }
     assertTrue(meta.at("/features/numeric").size() > 5, meta.toString());
+    assertTrue(meta.at("/support").size() > 5, "the support of the training requests: " + meta.at("/support"));
+    assertTrue(meta.at("/calibration").size() > 0, "calibration per policy: " + meta.at("/calibration"));
+    JsonNode summary = new ObjectMapper().readTree(out.resolve("runs/2026-11-01/train/summary.json").toFile());
+    assertTrue(summary.at("/comparisons").size() >= 6, "the champion against every other ranking: " + summary);
+    assertTrue(summary.at("/policy_value/rules").size() >= 4, "the value of targeting rules: " + summary);
+    // The test learner is saved and reloaded like any other when it wins; either way it was compared.
+    assertTrue(summary.at("/metrics/test/retention_365d/ALL/granted_response").has("qini"), summary.toString());
 
     // Same data and seed: the same metrics.
     Cli.Run again = run(concat(new String[] {"train", "--run-date", "2026-11-01"}, common));

@@ -1,0 +1,65 @@
+package dev.leeway.uplift.learners;
+
+import static org.apache.spark.sql.functions.col;
+
+import dev.leeway.causal.CrossFit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.spark.ml.Model;
+import org.apache.spark.ml.classification.LogisticRegression;
+import org.apache.spark.ml.classification.LogisticRegressionModel;
+import org.apache.spark.ml.regression.GBTRegressionModel;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * X-learner (Kunzel, Sekhon, Bickel and Yu 2019), rated well for observational data where one arm is much larger
+ * than the other (here: grants are rarer than denials for most policies):
+ *
+ * <ol>
+ *   <li>mu_0 on denied rows, mu_1 on granted rows;
+ *   <li>imputed effects: D_1 = Y - mu_0(x) on granted rows, D_0 = mu_1(x) - Y on denied rows;
+ *   <li>tau_1 regresses D_1 on granted rows, tau_0 regresses D_0 on denied rows;
+ *   <li>tau(x) = g(x) tau_0(x) + (1 - g(x)) tau_1(x), with g the propensity of a grant (a logistic model on the
+ *       same features, clipped to [0.01, 0.99]): each arm's effect model is trusted where the other arm is
+ *       scarce.
+ * </ol>
+ */
+public final class XLearner extends UpliftEstimator {
+  private static final double CLIP = 0.01;
+
+  public XLearner(String uid) {
+    super(uid);
+  }
+
+  @Override
+  protected Map<String, Model<?>> fitParts(Dataset<Row> rows) {
+    Dataset<Row> granted = rows.filter(col(T).equalTo(1));
+    Dataset<Row> denied = rows.filter(col(T).equalTo(0));
+    Model<?> mu0 = regress(denied, Y);
+    Model<?> mu1 = regress(granted, Y);
+    Dataset<Row> d1 = CrossFit.score(mu0, granted, "__mu0").withColumn("__d", col(Y).minus(col("__mu0")));
+    Dataset<Row> d0 = CrossFit.score(mu1, denied, "__mu1").withColumn("__d", col("__mu1").minus(col(Y)));
+    LogisticRegression lr = new LogisticRegression().setMaxIter(100).setTol(1e-6).setRegParam(1e-3);
+    lr.setFeaturesCol(X);
+    lr.setLabelCol(T);
+    Map<String, Model<?>> parts = new LinkedHashMap<>();
+    parts.put("mu0", mu0);
+    parts.put("mu1", mu1);
+    parts.put("tau0", regress(d0, "__d"));
+    parts.put("tau1", regress(d1, "__d"));
+    parts.put("g", lr.fit(rows));
+    return parts;
+  }
+
+  @Override
+  public VectorScorer scorer(Map<String, Model<?>> parts) {
+    GBTRegressionModel tau0 = (GBTRegressionModel) parts.get("tau0");
+    GBTRegressionModel tau1 = (GBTRegressionModel) parts.get("tau1");
+    LogisticRegressionModel g = (LogisticRegressionModel) parts.get("g");
+    return v -> {
+      double e = Math.min(1 - CLIP, Math.max(CLIP, g.predictProbability(v).apply(1)));
+      return e * tau0.predict(v) + (1 - e) * tau1.predict(v);
+    };
+  }
+}
