@@ -184,6 +184,19 @@ class UpliftBootstrapTest {
             boot.se(rep(0), "random", metric).se());
         assertTrue(ci[0] > 0, metric + ": the oracle beats a random ranking, interval " + Arrays.toString(ci));
       }
+      // The replicates centre on the exact estimate: the binned curves (100 bins; the oracle's scores have no ties)
+      // and the recomputed perfect areas measure the same metric.
+      for (Row m : byRanking.values()) {
+        String ranking = m.getString(m.fieldIndex("ranking"));
+        for (String metric : UpliftBootstrap.METRICS) {
+          double mean = Arrays.stream(boot.replicates(rep(0), ranking, metric)).average().orElseThrow();
+          double estimate = m.getDouble(m.fieldIndex(metric));
+          double se = boot.se(rep(0), ranking, metric).se();
+          System.out.printf("%s %s: exact %.4f, replicate mean %.4f, SE %.4f, (mean - exact) / SE %.3f%n", ranking,
+              metric, estimate, mean, se, (mean - estimate) / se);
+          assertEquals(estimate, mean, 0.3 * se, ranking + " " + metric + ": replicate mean vs the exact estimate");
+        }
+      }
       Row model = byRanking.get("model");
       for (String metric : UpliftBootstrap.METRICS) {
         double se = boot.se(rep(0), "model", metric).se();
