@@ -4,11 +4,11 @@ import static org.apache.spark.sql.functions.ceil;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.first;
+import static org.apache.spark.sql.functions.floor;
 import static org.apache.spark.sql.functions.lag;
 import static org.apache.spark.sql.functions.lead;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
-import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.try_divide;
 import static org.apache.spark.sql.functions.when;
@@ -28,9 +28,14 @@ import org.apache.spark.sql.expressions.WindowSpec;
  * and uplift@p (treated minus control response rate in the top p, both arms ranked together).
  *
  * <p>Everything is computed in Spark: curves are cumulative sums over a window per curve, so nothing that grows
- * with the data reaches the driver. Rankings sort by score (highest first) and break ties by the tie-break columns
- * (customer id, then request id), so results are deterministic. The perfect rankings group ties as scikit-uplift
- * does (points only where the score changes).
+ * with the data reaches the driver. Ties in the score are handled as scikit-uplift 0.5.1 handles them: a curve has
+ * a point only where the sorted score changes ({@code qini_curve}, {@code uplift_curve}), so the areas and stored
+ * curve points do not depend on the order of tied units; uplift@p takes the first {@code int(n p)} units
+ * ({@code uplift_at_k(strategy='overall')}), breaking ties by the tie-break columns (customer id, then request id),
+ * and is null when that top holds no unit of one arm (scikit-uplift's mean of an empty slice) or no unit at all.
+ *
+ * <p>For a count outcome the curves, the Qini coefficient and uplift@p apply the same formulas to the counts; the
+ * perfect uplift ranking (defined by scikit-uplift for a 0/1 outcome only) is built from "responded" = y &gt; 0.
  */
 public final class UpliftMetrics {
   /** Columns of the input: one row per held-out request and ranking. */
@@ -44,72 +49,93 @@ public final class UpliftMetrics {
    */
   public static final String W = "w";
 
-  /** Depths reported as uplift@p. */
+  /** Metric columns of the output. */
+  public static final String QINI = "qini";
+  public static final String AUUC = "auuc";
+
+  /** Depths reported as uplift@p, ascending. */
   public static final double[] DEPTHS = {0.1, 0.2, 0.3};
   /** Stored curve points per curve (plus the origin). */
   public static final int CURVE_POINTS = 100;
 
   private UpliftMetrics() {}
 
-  /** Metrics per key: n, treated, qini, auuc, uplift_at_10/20/30, and the reference areas. */
+  /** The column holding uplift at depth {@code p} (a fraction): uplift_at_10 for 0.1. */
+  public static String upliftAt(double p) {
+    return "uplift_at_" + Math.round(p * 100);
+  }
+
+  /** Metrics per key (n, treated, qini, auuc, uplift_at_10/20/30) and curve points per key. */
   public record Output(Dataset<Row> metrics, Dataset<Row> curves) {}
 
   /**
    * @param scored one row per unit and ranking, with {@code keys} (e.g. split, outcome, policy, ranking),
    *     {@link #SCORE}, {@link #T} (0/1) and {@link #Y} (a 0/1 outcome or a count)
-   * @param tieBreak columns ordering units with equal scores (ascending)
+   * @param tieBreak columns ordering units with equal scores (ascending), for uplift@p
    */
   public static Output evaluate(Dataset<Row> scored, List<String> keys, List<String> tieBreak) {
-    Column[] keyCols = keys.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new);
-    Dataset<Row> model = points(scored, keys, tieBreak, false);
-    Dataset<Row> modelArea = area(model, keys);
+    Column[] keyCols = keyColumns(keys);
+    String[] k = keys.toArray(String[]::new);
+    Dataset<Row> units = points(scored, keys, tieBreak);
+    Dataset<Row> model = units.filter(col(TIE_END));
 
-    // Perfect rankings: Qini's ranks treated responders first and control responders last (score y(2t - 1));
-    // the uplift curve's follows scikit-uplift's perfect_uplift_curve. Both are computed per key once.
-    WindowSpec whole = Window.partitionBy(keyCols);
-    Column responded = col(Y).gt(0).cast("int");
-    Dataset<Row> perfectQini = scored.withColumn(SCORE, col(Y).multiply(col(T).multiply(2).minus(1)));
-    Column controlResponders = sum(when(col(T).equalTo(0), responded).otherwise(0)).over(whole);
-    Column treatedNonResponders = sum(when(col(T).equalTo(1), lit(1).minus(responded)).otherwise(0)).over(whole);
-    Dataset<Row> perfectUplift = scored.withColumn(SCORE, when(responded.equalTo(col(T)), 2).otherwise(0)
-        .plus(when(controlResponders.gt(treatedNonResponders), responded).otherwise(col(T))));
-    Dataset<Row> qiniPerfect = area(points(perfectQini, keys, List.of(), true), keys)
+    Dataset<Row> qiniPerfect = area(points(perfectQiniRanking(scored), keys, List.of()).filter(col(TIE_END)), keys)
         .select(concat(keyCols, col("area_q").as("perfect_area_q")));
-    Dataset<Row> upliftPerfect = area(points(perfectUplift, keys, List.of(), true), keys)
-        .select(concat(keyCols, col("area_u").as("perfect_area_u")));
+    Dataset<Row> upliftPerfect = area(points(perfectUpliftRanking(scored, keys), keys, List.of())
+        .filter(col(TIE_END)), keys).select(concat(keyCols, col("area_u").as("perfect_area_u")));
 
+    // uplift@p: the unit at depth int(n p) (n p in double arithmetic, as Python's int(n_samples * k)).
     List<Column> depthCols = new ArrayList<>();
     for (double p : DEPTHS) {
-      String name = "uplift_at_" + Math.round(p * 100);
-      // The first point at or past depth p: treated rate minus control rate there.
-      depthCols.add(min(when(col("x").geq(ceil(col("n").multiply(p))), col("x"))).as("__x_" + name));
+      depthCols.add(max(when(col("x").equalTo(floor(col("n").multiply(p))), col("top_diff"))).as(upliftAt(p)));
     }
-    Dataset<Row> depthX = model.groupBy(keyCols).agg(depthCols.get(0), depthCols.subList(1, depthCols.size())
+    Dataset<Row> atDepth = units.groupBy(keyCols).agg(depthCols.get(0), depthCols.subList(1, depthCols.size())
         .toArray(Column[]::new));
-    String[] k = keys.toArray(String[]::new);
-    Dataset<Row> metrics = modelArea.join(qiniPerfect, k).join(upliftPerfect, k).join(depthX, k)
+    Dataset<Row> metrics = area(model, keys).join(qiniPerfect, k).join(upliftPerfect, k).join(atDepth, k)
         // Null when the perfect ranking does no better than random (a cell without responders, say).
-        .withColumn("qini", try_divide(col("area_q").minus(col("baseline_q")),
+        .withColumn(QINI, try_divide(col("area_q").minus(col("baseline_q")),
             col("perfect_area_q").minus(col("baseline_q"))))
-        .withColumn("auuc", try_divide(col("area_u").minus(col("baseline_u")),
+        .withColumn(AUUC, try_divide(col("area_u").minus(col("baseline_u")),
             col("perfect_area_u").minus(col("baseline_u"))));
+    List<String> order = new ArrayList<>(keys);
+    order.addAll(List.of("n", "treated", QINI, AUUC));
     for (double p : DEPTHS) {
-      String name = "uplift_at_" + Math.round(p * 100);
-      Dataset<Row> at = model.select(concat(keyCols, col("x").as("__x_" + name), col("rate_diff").as(name)));
-      List<String> on = new ArrayList<>(keys);
-      on.add("__x_" + name);
-      metrics = metrics.join(at, on.toArray(String[]::new), "left")
-          .drop("__x_" + name);
+      order.add(upliftAt(p));
     }
 
-    // Curve points: the origin and the first point in each 1/CURVE_POINTS of the depth.
+    // Curve points: the first point (end of a tie group) in each 1/CURVE_POINTS of the depth.
     Column bucket = ceil(col("x").multiply(CURVE_POINTS).divide(col("n")));
-    Column prevBucket = ceil(col("x").minus(1).multiply(CURVE_POINTS).divide(col("n")));
-    Dataset<Row> curves = model.filter(bucket.notEqual(prevBucket))
+    Column prevBucket = ceil(col("__prev_x").multiply(CURVE_POINTS).divide(col("n")));
+    Dataset<Row> curves = model.withColumn("__prev_x", lag(col("x"), 1, 0L).over(Window.partitionBy(keyCols)
+            .orderBy(col("x"))))
+        .filter(bucket.notEqual(prevBucket))
         .select(concat(keyCols, col("x").as("depth"), col("x").divide(col("n")).as("fraction"), col("q").as("qini"),
             col("u").as("uplift_gain"), col("rate_diff")));
-    return new Output(metrics.drop("area_q", "area_u", "baseline_q", "baseline_u", "perfect_area_q",
-        "perfect_area_u"), curves);
+    return new Output(metrics.select(order.stream().map(org.apache.spark.sql.functions::col)
+        .toArray(Column[]::new)), curves);
+  }
+
+  /** The perfect Qini ranking: treated responders first, control responders last (score y(2t - 1)). */
+  static Dataset<Row> perfectQiniRanking(Dataset<Row> scored) {
+    return scored.withColumn(SCORE, col(Y).cast("double").multiply(when(col(T).gt(0.5), 1.0).otherwise(-1.0)));
+  }
+
+  /**
+   * The perfect uplift ranking, scikit-uplift's {@code perfect_uplift_curve}: score 2 [responded = t] plus
+   * "responded" when control responders outnumber treated non-responders, else t (per key).
+   */
+  static Dataset<Row> perfectUpliftRanking(Dataset<Row> scored, List<String> keys) {
+    WindowSpec whole = Window.partitionBy(keyColumns(keys));
+    Column responded = col(Y).gt(0).cast("int");
+    Column t = when(col(T).gt(0.5), 1).otherwise(0);
+    Column controlResponders = sum(when(t.equalTo(0), responded).otherwise(0)).over(whole);
+    Column treatedNonResponders = sum(when(t.equalTo(1), lit(1).minus(responded)).otherwise(0)).over(whole);
+    return scored.withColumn(SCORE, when(responded.equalTo(t), 2).otherwise(0)
+        .plus(when(controlResponders.gt(treatedNonResponders), responded).otherwise(t)).cast("double"));
+  }
+
+  static Column[] keyColumns(List<String> keys) {
+    return keys.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new);
   }
 
   private static Column[] concat(Column[] keys, Column... more) {
@@ -119,12 +145,16 @@ public final class UpliftMetrics {
     return out;
   }
 
+  /** True on the last unit of a run of equal scores: scikit-uplift's curves have a point only there. */
+  static final String TIE_END = "tie_end";
+
   /**
-   * Cumulative curve points per key, ordered by score (desc) and the tie-break; with {@code groupTies} only the
-   * last unit of each run of equal scores is a point.
+   * Cumulative curve values at every unit per key, ordered by score (desc) and the tie-break; {@link #TIE_END}
+   * marks the units that are curve points ({@code x} is the depth, {@code top_diff} the treated minus control
+   * rate over the first x units, null when an arm is empty there).
    */
-  static Dataset<Row> points(Dataset<Row> scored, List<String> keys, List<String> tieBreak, boolean groupTies) {
-    Column[] keyCols = keys.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new);
+  static Dataset<Row> points(Dataset<Row> scored, List<String> keys, List<String> tieBreak) {
+    Column[] keyCols = keyColumns(keys);
     List<Column> order = new ArrayList<>();
     order.add(col(SCORE).desc());
     tieBreak.forEach(c -> order.add(col(c).asc()));
@@ -143,23 +173,23 @@ public final class UpliftMetrics {
         .withColumn("nc", sum("w_c").over(running))
         .withColumn("yt", sum(col("y_d").multiply(col("w_t"))).over(running))
         .withColumn("yc", sum(col("y_d").multiply(col("w_c"))).over(running))
-        .withColumn("n", count(lit(1)).over(whole));
-    if (groupTies) {
-      d = d.withColumn("__next", lead(col(SCORE), 1).over(ordered))
-          .filter(col("__next").isNull().or(col("__next").notEqual(col(SCORE)))).drop("__next");
-    }
+        .withColumn("n", count(lit(1)).over(whole))
+        .withColumn("__next", lead(col(SCORE), 1).over(ordered));
     Column nc = col("nc");
     Column rt = when(col("nt").gt(0), col("yt").divide(col("nt"))).otherwise(0.0);
     Column rc = when(nc.gt(0), col("yc").divide(nc)).otherwise(0.0);
     return d.withColumn("q", col("yt").minus(when(nc.gt(0), col("yc").multiply(col("nt")).divide(nc)).otherwise(0.0)))
         .withColumn("rate_diff", rt.minus(rc))
         .withColumn("u", rt.minus(rc).multiply(col("x")))
-        .select(concat(keyCols, col("x"), col("n"), col("treated_rows"), col("q"), col("u"), col("rate_diff")));
+        .withColumn("top_diff", when(col("nt").gt(0).and(nc.gt(0)), rt.minus(rc)))
+        .withColumn(TIE_END, col("__next").isNull().or(col("__next").notEqual(col(SCORE))))
+        .select(concat(keyCols, col("x"), col("n"), col("treated_rows"), col("q"), col("u"), col("rate_diff"),
+            col("top_diff"), col(TIE_END)));
   }
 
   /** Trapezoid areas under the Qini and uplift curves from the origin, and the random line's areas. */
   static Dataset<Row> area(Dataset<Row> points, List<String> keys) {
-    Column[] keyCols = keys.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new);
+    Column[] keyCols = keyColumns(keys);
     WindowSpec ordered = Window.partitionBy(keyCols).orderBy(col("x"));
     Column prevX = lag(col("x"), 1, 0L).over(ordered);
     Column prevQ = lag(col("q"), 1, 0.0).over(ordered);

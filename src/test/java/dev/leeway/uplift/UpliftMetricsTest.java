@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.leeway.support.TestSpark;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -16,118 +15,120 @@ import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 
 /**
- * Qini coefficient, AUUC and uplift@k from Spark agree with scikit-uplift's definitions written out directly, and
- * ties are broken by customer id.
+ * Qini coefficient, AUUC, uplift@k and the stored curve points from Spark agree with scikit-uplift itself on rows
+ * with ties in the score, for a 0/1 and a count outcome.
  */
 class UpliftMetricsTest {
-  // customer id, score, t, y
+  // customer id, score, t, y (0/1), y (count). Tie groups: 0.8 (3 units), 0.5 (4), 0.1 (2), 0.0 (2), -0.1 (3).
   private static final Object[][] ROWS = {
-      {"c01", 0.9, 1, 1}, {"c02", 0.8, 0, 0}, {"c03", 0.8, 1, 1}, {"c04", 0.7, 0, 1}, {"c05", 0.6, 1, 0},
-      {"c06", 0.5, 0, 0}, {"c07", 0.4, 1, 1}, {"c08", 0.3, 0, 1}, {"c09", 0.2, 1, 0}, {"c10", 0.1, 0, 0},
-      {"c11", 0.05, 1, 1}, {"c12", 0.0, 0, 1}, {"c13", 0.0, 1, 0}, {"c14", -0.1, 0, 0}};
+      {"c01", 0.9, 1, 1, 2}, {"c02", 0.8, 0, 0, 0}, {"c03", 0.8, 1, 1, 1}, {"c04", 0.8, 0, 1, 3},
+      {"c05", 0.6, 1, 0, 0}, {"c06", 0.5, 0, 0, 0}, {"c07", 0.5, 1, 1, 1}, {"c08", 0.5, 0, 1, 1},
+      {"c09", 0.5, 1, 0, 0}, {"c10", 0.1, 0, 0, 0}, {"c11", 0.1, 1, 1, 2}, {"c12", 0.0, 0, 1, 1},
+      {"c13", 0.0, 1, 0, 0}, {"c14", -0.1, 0, 0, 0}, {"c15", -0.1, 1, 1, 1}, {"c16", -0.1, 0, 0, 0}};
 
+  /**
+   * Computed with scikit-uplift 0.5.1 (numpy 1.24.2, scikit-learn 1.2.1) on ROWS, passed in descending id order so
+   * that its stable sort puts tied units in ascending id order, our tie-break:
+   * {@code qini_auc_score(y, s, t)}, {@code uplift_auc_score(y, s, t)},
+   * {@code uplift_at_k(y, s, t, strategy='overall', k=0.1/0.2/0.3)} (NaN: the top int(16 * 0.1) = 1 unit holds no
+   * control unit), {@code qini_curve(y, s, t)} and {@code uplift_curve(y, s, t)}; "reverse" ranks by -score.
+   * For the count outcome sklift 0.5.1 refuses a non-binary y ({@code check_is_binary}); the same calls were made
+   * with that check replaced by a no-op, and the AUUC's perfect curve was
+   * {@code uplift_curve(y, 2 * (r == t) + (r if cr > tn else t), t)} with r = (y &gt; 0), the project's reading of
+   * {@code perfect_uplift_curve} for counts.
+   */
+  private record Reference(double qini, double auuc, Double at10, Double at20, Double at30, double[] x, double[] q,
+      double[] u) {}
+
+  private static final double[] X_MODEL = {1, 4, 5, 9, 11, 13, 16};
+  private static final double[] X_REVERSE = {3, 5, 7, 11, 12, 15, 16};
+  private static final Map<String, Reference> SKLIFT = Map.of(
+      "binary/model", new Reference(-0.038297872340425546, -0.11090448013524942, null, 1.0, 0.5, X_MODEL,
+          new double[] {1.0, 1.0, 0.5, 0.5, 1.6, 0.5, 2.0},
+          new double[] {1.0, 2.0, 0.8333333333333331, 0.8999999999999998, 2.9333333333333327, 0.9285714285714282,
+              4.0}),
+      "binary/reverse", new Reference(-3.7794826370218094e-17, 0.081149619611158, null, 1.0, 0.6666666666666667,
+          X_REVERSE, new double[] {1.0, 0.33333333333333337, 1.25, 1.3333333333333333, 1.0, 1.375, 2.0},
+          new double[] {3.0, 0.8333333333333335, 2.9166666666666665, 2.933333333333333, 2.0, 2.946428571428571,
+              4.0}),
+      "count/model", new Reference(-0.17114051669817262, -0.2872755659640906, null, 1.5, 0.0, X_MODEL,
+          new double[] {2.0, 0.0, -1.5, -1.0, 1.2000000000000002, 0.16666666666666607, 2.0},
+          new double[] {2.0, 0.0, -2.5, -1.7999999999999996, 2.1999999999999993, 0.3095238095238084, 4.0}),
+      "count/reverse", new Reference(0.07939508506616255, 0.1859124482075301, null, 1.0, 0.6666666666666667,
+          X_REVERSE, new double[] {1.0, 0.33333333333333337, 2.25, 2.333333333333333, 2.0, 0.625, 2.0},
+          new double[] {3.0, 0.8333333333333335, 5.25, 5.133333333333334, 4.0, 1.3392857142857144, 4.0}));
+
+  /** Both outcomes and both rankings; the count outcome carries an explicit weight of 1. */
   private static Dataset<Row> data() {
-    StructType s = new StructType().add("ranking", DataTypes.StringType).add("customer_id", DataTypes.StringType)
+    StructType s = new StructType().add("outcome", DataTypes.StringType).add("ranking", DataTypes.StringType)
+        .add("customer_id", DataTypes.StringType).add("other_order", DataTypes.IntegerType)
         .add(UpliftMetrics.SCORE, DataTypes.DoubleType).add(UpliftMetrics.T, DataTypes.IntegerType)
-        .add(UpliftMetrics.Y, DataTypes.IntegerType);
+        .add(UpliftMetrics.Y, DataTypes.IntegerType).add(UpliftMetrics.W, DataTypes.DoubleType);
     List<Row> rows = new ArrayList<>();
-    for (Object[] r : ROWS) {
-      rows.add(RowFactory.create("model", r[0], r[1], r[2], r[3]));
-      // A second ranking: the reverse order.
-      rows.add(RowFactory.create("reverse", r[0], -(double) r[1], r[2], r[3]));
+    for (int i = 0; i < ROWS.length; i++) {
+      Object[] r = ROWS[i];
+      for (String outcome : List.of("binary", "count")) {
+        Object y = outcome.equals("binary") ? r[3] : r[4];
+        rows.add(RowFactory.create(outcome, "model", r[0], -i, r[1], r[2], y, 1.0));
+        rows.add(RowFactory.create(outcome, "reverse", r[0], -i, -(double) r[1], r[2], y, 1.0));
+      }
     }
     return TestSpark.session().createDataFrame(rows, s);
   }
 
-  /** scikit-uplift's curves: points at every unit (ties broken) or at the end of each tie group. */
-  private static double[][] curve(double[] score, int[] t, int[] y, String[] id, boolean qini, boolean groupTies) {
-    Integer[] order = new Integer[score.length];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
+  private static void assertAt(Double expected, Row m, String column, String what) {
+    if (expected == null) {
+      assertTrue(m.isNullAt(m.fieldIndex(column)), what + " " + column + " is undefined (sklift: NaN)");
+    } else {
+      assertEquals(expected, m.getDouble(m.fieldIndex(column)), 1e-12, what + " " + column);
     }
-    Arrays.sort(order, Comparator.<Integer>comparingDouble(i -> -score[i]).thenComparing(i -> id[i]));
-    List<double[]> pts = new ArrayList<>();
-    pts.add(new double[] {0, 0});
-    double nt = 0;
-    double yt = 0;
-    double yc = 0;
-    for (int j = 0; j < order.length; j++) {
-      int i = order[j];
-      nt += t[i];
-      yt += t[i] * y[i];
-      yc += (1 - t[i]) * y[i];
-      boolean last = j == order.length - 1 || !groupTies || score[order[j + 1]] != score[i];
-      if (!last) {
-        continue;
-      }
-      double x = j + 1;
-      double nc = x - nt;
-      double v = qini ? yt - (nc > 0 ? yc * nt / nc : 0)
-          : ((nt > 0 ? yt / nt : 0) - (nc > 0 ? yc / nc : 0)) * x;
-      pts.add(new double[] {x, v});
-    }
-    return pts.toArray(double[][]::new);
-  }
-
-  private static double auc(double[][] p) {
-    double a = 0;
-    for (int i = 1; i < p.length; i++) {
-      a += (p[i][0] - p[i - 1][0]) * (p[i][1] + p[i - 1][1]) / 2;
-    }
-    return a;
-  }
-
-  private static double coefficient(double[] score, int[] t, int[] y, String[] id, boolean qini) {
-    double[][] model = curve(score, t, y, id, qini, false);
-    double[] perfectScore = new double[score.length];
-    int cr = 0;
-    int tn = 0;
-    for (int i = 0; i < score.length; i++) {
-      cr += (1 - t[i]) * y[i];
-      tn += t[i] * (1 - y[i]);
-    }
-    for (int i = 0; i < score.length; i++) {
-      perfectScore[i] = qini ? y[i] * t[i] - y[i] * (1 - t[i]) : 2 * (y[i] == t[i] ? 1 : 0) + (cr > tn ? y[i] : t[i]);
-    }
-    double[][] perfect = curve(perfectScore, t, y, id, qini, true);
-    double[] end = perfect[perfect.length - 1];
-    double baseline = end[0] * end[1] / 2;
-    return (auc(model) - baseline) / (auc(perfect) - baseline);
   }
 
   @Test
-  void qiniAuucAndUpliftAtDepthFollowTheirDefinitions() {
-    UpliftMetrics.Output out = UpliftMetrics.evaluate(data(), List.of("ranking"), List.of("customer_id"));
-    List<Row> metrics = out.metrics().orderBy("ranking").collectAsList();
-    assertEquals(2, metrics.size(), "one row per ranking");
+  void metricsAndCurvesMatchScikitUpliftWithTiesGrouped() {
+    List<String> keys = List.of("outcome", "ranking");
+    UpliftMetrics.Output out = UpliftMetrics.evaluate(data(), keys, List.of("customer_id"));
+    List<Row> metrics = out.metrics().collectAsList();
+    List<Row> curves = out.curves().orderBy("depth").collectAsList();
+    assertEquals(4, metrics.size(), "one row per outcome and ranking");
     for (Row m : metrics) {
-      double sign = m.getString(m.fieldIndex("ranking")).equals("model") ? 1 : -1;
-      double[] score = new double[ROWS.length];
-      int[] t = new int[ROWS.length];
-      int[] y = new int[ROWS.length];
-      String[] id = new String[ROWS.length];
-      for (int i = 0; i < ROWS.length; i++) {
-        id[i] = (String) ROWS[i][0];
-        score[i] = sign * (double) ROWS[i][1];
-        t[i] = (int) ROWS[i][2];
-        y[i] = (int) ROWS[i][3];
+      String what = m.getString(0) + "/" + m.getString(1);
+      Reference ref = SKLIFT.get(what);
+      assertEquals(ref.qini(), m.getDouble(m.fieldIndex("qini")), 1e-12, what + " qini_auc_score");
+      assertEquals(ref.auuc(), m.getDouble(m.fieldIndex("auuc")), 1e-12, what + " uplift_auc_score");
+      assertAt(ref.at10(), m, "uplift_at_10", what);
+      assertAt(ref.at20(), m, "uplift_at_20", what);
+      assertAt(ref.at30(), m, "uplift_at_30", what);
+      assertEquals(16L, m.getLong(m.fieldIndex("n")), what + " n");
+      assertEquals(8L, m.getLong(m.fieldIndex("treated")), what + " treated");
+      List<Row> curve = curves.stream().filter(c -> (c.getString(0) + "/" + c.getString(1)).equals(what)).toList();
+      assertEquals(ref.x().length, curve.size(), what + ": a curve point at the end of each tie group only");
+      for (int i = 0; i < curve.size(); i++) {
+        Row c = curve.get(i);
+        String at = what + " curve point " + i;
+        assertEquals(ref.x()[i], c.getLong(c.fieldIndex("depth")), 0.0, at + " depth");
+        assertEquals(ref.q()[i], c.getDouble(c.fieldIndex("qini")), 1e-12, at + " qini_curve");
+        assertEquals(ref.u()[i], c.getDouble(c.fieldIndex("uplift_gain")), 1e-12, at + " uplift_curve");
       }
-      String what = m.getString(m.fieldIndex("ranking"));
-      assertEquals(coefficient(score, t, y, id, true), m.getDouble(m.fieldIndex("qini")), 1e-12, what + " qini");
-      assertEquals(coefficient(score, t, y, id, false), m.getDouble(m.fieldIndex("auuc")), 1e-12, what + " auuc");
-      assertEquals(14L, m.getLong(m.fieldIndex("n")), what + " n");
-      assertEquals(7L, m.getLong(m.fieldIndex("treated")), what + " treated");
     }
-    Row model = metrics.get(0);
-    // Top 30% of 14 = the first 5 units (c02 before c03 at the tie 0.8): treated c01, c03, c05 (2 of 3 responded),
-    // control c02, c04 (1 of 2).
-    assertEquals(2.0 / 3 - 1.0 / 2, model.getDouble(model.fieldIndex("uplift_at_30")), 1e-12, "uplift@30%");
-    // Top 10%: ceil(1.4) = 2 units, c01 (treated, responded) and c02 (control, did not).
-    assertEquals(1.0, model.getDouble(model.fieldIndex("uplift_at_10")), 1e-12, "uplift@10% breaks the tie by id");
+  }
 
-    List<Row> curve = out.curves().filter("ranking = 'model'").orderBy("depth").collectAsList();
-    assertEquals(14, curve.size(), "fewer units than curve points: every unit is a point");
-    assertEquals(1.0, curve.get(curve.size() - 1).getDouble(curve.get(0).fieldIndex("fraction")), 1e-12, "ends at 1");
+  @Test
+  void onlyUpliftAtDepthDependsOnTheTieBreak() {
+    List<String> keys = List.of("outcome", "ranking");
+    Dataset<Row> d = data().filter("outcome = 'binary' and ranking = 'model'");
+    Row byId = UpliftMetrics.evaluate(d, keys, List.of("customer_id")).metrics().first();
+    // other_order reverses the ids: at the tie 0.8, c04 (control, responded) now comes before c03 and c02.
+    Row reversed = UpliftMetrics.evaluate(d, keys, List.of("other_order")).metrics().first();
+    for (String m : List.of("qini", "auuc")) {
+      assertEquals(byId.getDouble(byId.fieldIndex(m)), reversed.getDouble(reversed.fieldIndex(m)), 1e-12,
+          m + " groups ties, so the order within a tie group does not matter");
+    }
+    // Top int(16 * 0.2) = 3 units. By id: c01 (t, 1), c02 (c, 0), c03 (t, 1) -> 1 - 0. Reversed ids within the
+    // tie: c01 (t, 1), c04 (c, 1), c03 (t, 1) -> 1 - 1.
+    assertEquals(1.0, byId.getDouble(byId.fieldIndex("uplift_at_20")), 1e-12, "uplift@20 with ties by id");
+    assertEquals(0.0, reversed.getDouble(reversed.fieldIndex("uplift_at_20")), 1e-12,
+        "uplift@20 with ties by the other order");
   }
 
   @Test
@@ -142,6 +143,9 @@ class UpliftMetricsTest {
     Row m = UpliftMetrics.evaluate(TestSpark.session().createDataFrame(rows, s), List.of("ranking"),
         List.of("customer_id")).metrics().first();
     assertTrue(m.isNullAt(m.fieldIndex("qini")), "undefined, not a division error");
+    // int(10 * 0.3) = 3 units (10 * 0.3 is 3.0000000000000004 in double): both arms present, nobody responded.
     assertEquals(0.0, m.getDouble(m.fieldIndex("uplift_at_30")), 0.0);
+    // int(10 * 0.1) = 1 unit, treated only: no control rate to compare with.
+    assertTrue(m.isNullAt(m.fieldIndex("uplift_at_10")), "uplift@10 without a control unit is undefined");
   }
 }
