@@ -83,7 +83,7 @@ final class Charts {
   }
 
   /**
-   * Qini curves of the current model's champion and baselines (time split, primary outcome, all policies), read
+   * Qini curves of the current model's champion and baselines (test part, primary outcome, all policies), read
    * from the training run's curves; null when there are none.
    */
   String qini() throws java.io.IOException {
@@ -98,7 +98,7 @@ final class Charts {
     String champion = String.valueOf(train.get("champion"));
     String primary = String.valueOf(train.get("primary_outcome"));
     List<Row> rows = spark.read().parquet(curves.toString())
-        .filter(col("split").equalTo("time").and(col("policy").equalTo("ALL")).and(col("outcome").equalTo(primary)))
+        .filter(col("split").equalTo("test").and(col("policy").equalTo("ALL")).and(col("outcome").equalTo(primary)))
         .select("ranking", "fraction", "qini").orderBy("ranking", "fraction").collectAsList();
     Map<String, List<Svg.Point>> byRanking = new LinkedHashMap<>();
     for (Row r : rows) {
@@ -112,7 +112,7 @@ final class Charts {
         series.add(new Svg.Series(name, byRanking.get(ranking), ranking.equals("random")));
       }
     }
-    return series.isEmpty() ? null : Svg.lines("Qini curve of the current model (" + primary + ", newest requests)",
+    return series.isEmpty() ? null : Svg.lines("Qini curve of the current model (" + primary + ", test customers)",
         series, "share of customers targeted, best-ranked first", "incremental retained");
   }
 }

@@ -35,6 +35,7 @@ final class Formats extends AbstractExtension {
     return Map.of(
         "money", filter(v -> String.format(Locale.ROOT, "%,.0f", v)),
         "ratio", filter(v -> String.format(Locale.ROOT, "%.2f", v)),
+        "coef", filter(v -> String.format(Locale.ROOT, "%.3f", v)),
         "pts", filter(v -> String.format(Locale.ROOT, "%+.1f", v * 100)),
         "pct", filter(v -> String.format(Locale.ROOT, "%.0f%%", v * 100)),
         "count", filter(v -> String.format(Locale.ROOT, "%,.0f", v)));

@@ -1,6 +1,8 @@
 package dev.leeway.report;
 
 import static org.apache.spark.sql.functions.avg;
+import static org.apache.spark.sql.functions.broadcast;
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.date_format;
@@ -21,7 +23,10 @@ import dev.leeway.run.Stage;
 import dev.leeway.run.StageContext;
 import dev.leeway.run.StageResult;
 import dev.leeway.run.Version;
+import dev.leeway.score.ScoreCols;
+import dev.leeway.score.Scoring;
 import dev.leeway.uplift.ModelRegistry;
+import dev.leeway.uplift.UpliftTraining;
 import io.pebbletemplates.pebble.PebbleEngine;
 import io.pebbletemplates.pebble.template.PebbleTemplate;
 import java.io.IOException;
@@ -37,6 +42,7 @@ import java.util.Optional;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -96,9 +102,9 @@ public final class ReportJob implements Stage {
     model.put("model_match_available", judged != null);
     model.put("retention_curve", retentionCurve(effects, requests, ctx.config().outcomes().horizonsDays()));
     model.put("trend", trend(fs, ctx));
-    model.put("stories", stories(requests, ctx.config().effects().roiHorizonDays(),
-        ctx.config().effects().roiReferralWindowDays()));
     Optional<Map<String, Object>> train = trainSummary(ctx, fs);
+    model.put("stories", stories(requests, requestEffects(ctx, fs, train.orElse(null)),
+        ctx.config().effects().roiHorizonDays(), ctx.config().effects().roiReferralWindowDays()));
     train.ifPresent(t -> model.put("model", t));
     Path scoreSummary = new Path(ctx.layout().stageDir("score"), "summary.json");
     if (fs.exists(scoreSummary)) {
@@ -124,7 +130,7 @@ public final class ReportJob implements Stage {
       writeCsv(ctx, staging, "retention_curve.csv", castRows(model.get("retention_curve")),
           List.of("horizon_days", "granted", "comparable_denied", "effect"));
       writeCsv(ctx, staging, "success_stories.csv", castRows(model.get("stories")), List.of("month", "policy",
-          "segment", "team", "tenure_days", "cost", "referrals_converted", "referred_value"));
+          "segment", "team", "tenure_days", "cost", "referrals_converted", "referred_value", "estimated_value"));
       ctx.layout().publish(staging, NAME);
     } finally {
       ctx.layout().discard(staging);
@@ -314,11 +320,15 @@ public final class ReportJob implements Stage {
   }
 
   /**
-   * Granted requests with the best outcomes: retained at the ROI horizon and whose referrals converted within the
-   * ROI referral window (a year by default), most referred value
-   * first. Anonymised: no customer id, name, contact or note; the month, not the day.
+   * Success stories: granted requests after which the customer stayed to the ROI horizon and whose referrals
+   * converted within the ROI referral window, ranked by what the grant is estimated to have caused (the current
+   * model's predicted uplift in retention x lifetime value plus predicted uplift in converted referrals x the
+   * policy's value per referral), not by what happened, which would favour customers who would have stayed and
+   * referred anyway. Without a model's per-request estimates, the most referred value first, and the report says
+   * so. Anonymised: no customer id, name, contact or note; the month, not the day.
    */
-  private static List<Map<String, Object>> stories(Dataset<Row> requests, int horizon, int referralWindow) {
+  private static List<Map<String, Object>> stories(Dataset<Row> requests, Dataset<Row> effects, int horizon,
+      int referralWindow) {
     String converted = OutcomeCols.referralsConvertedAfter(referralWindow);
     String value = OutcomeCols.referredValueAfter(referralWindow);
     String retained = OutcomeCols.retained(horizon);
@@ -326,13 +336,24 @@ public final class ReportJob implements Stage {
     if (!cols.contains(converted) || !cols.contains(retained)) {
       return List.of();
     }
+    Dataset<Row> granted = requests.filter(col(OutcomeCols.TREATED).equalTo(1).and(col(retained).equalTo(1))
+        .and(col(converted).gt(0)));
+    Column estimated = lit(null).cast("double");
+    Column[] order = {col(value).desc(), col(converted).desc(), col(Cols.EXCEPTION_ID)};
+    if (effects != null) {
+      granted = granted.join(effects.select(col(Cols.EXCEPTION_ID), col(UpliftTraining.UPLIFT_RETENTION),
+              col(UpliftTraining.UPLIFT_REFERRALS)), Cols.EXCEPTION_ID)
+          .join(broadcast(Scoring.referralValues(requests, referralWindow)), Cols.POLICY, "left");
+      estimated = col(UpliftTraining.UPLIFT_RETENTION).multiply(coalesce(col(FeatureCols.CLV), lit(0.0)))
+          .plus(col(UpliftTraining.UPLIFT_REFERRALS).multiply(coalesce(col(ScoreCols.REFERRAL_VALUE), lit(0.0))));
+      order = new Column[] {col("estimated_value").desc(), col(Cols.EXCEPTION_ID)};
+    }
     List<Map<String, Object>> out = new ArrayList<>();
-    List<Row> rows = requests.filter(col(OutcomeCols.TREATED).equalTo(1).and(col(retained).equalTo(1))
-            .and(col(converted).gt(0)))
-        .orderBy(col(value).desc(), col(converted).desc(), col(Cols.EXCEPTION_ID))
+    List<Row> rows = granted.withColumn("estimated_value", estimated).orderBy(order)
         .select(date_format(col(Cols.REQUESTED_AT), "yyyy-MM").as("month"), col(Cols.POLICY),
             col(FeatureCols.SEGMENT), col(Cols.TEAM), col(FeatureCols.TENURE_DAYS), col(Cols.COST),
-            col(converted).as("referrals_converted"), col(value).as("referred_value"))
+            col(converted).as("referrals_converted"), col(value).as("referred_value"),
+            col("estimated_value"))
         .limit(STORIES).collectAsList();
     for (Row r : rows) {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -342,6 +363,17 @@ public final class ReportJob implements Stage {
       out.add(m);
     }
     return out;
+  }
+
+  /** The per-request effects the current model's training run estimated, or null. */
+  private static Dataset<Row> requestEffects(StageContext ctx, FileSystem fs, Map<String, Object> train)
+      throws IOException {
+    if (train == null) {
+      return null;
+    }
+    Path p = new Path(new Path(ctx.layout().runDir().getParent(), String.valueOf(train.get("run_date"))),
+        "train/request_effects");
+    return fs.exists(p) ? ctx.spark().read().parquet(p.toString()) : null;
   }
 
   /** The training summary of the model scoring uses (it may have been trained on an earlier run date). */

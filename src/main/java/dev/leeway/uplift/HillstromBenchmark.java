@@ -124,8 +124,8 @@ public final class HillstromBenchmark {
         Dataset<Row> ranked = all.persist(StorageLevel.MEMORY_AND_DISK());
         List<Map<String, Object>> learners = new ArrayList<>();
         try {
-          UpliftBootstrap.Result boot = UpliftBootstrap.run(ranked, List.of("ranking"), "ranking", "unit_id",
-              s.bootstrapReplicates(), seed);
+          UpliftBootstrap.Result boot = UpliftBootstrap.run(ranked, List.of("ranking"), List.of("unit_id"),
+              new UpliftBootstrap.Settings("unit_id", "ranking", s.bootstrapReplicates(), seed));
           Dataset<Row> metrics = boot.withIntervals(UpliftMetrics.evaluate(ranked, List.of("ranking"),
               List.of("unit_id")).metrics());
           for (Row r : metrics.orderBy("ranking").collectAsList()) {

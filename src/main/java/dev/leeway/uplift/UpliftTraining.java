@@ -215,8 +215,8 @@ public final class UpliftTraining {
       }
       Dataset<Row> scored = materialize.apply(all.unionByName(all.withColumn("policy", lit(ALL))));
       UpliftMetrics.Output out = UpliftMetrics.evaluate(scored, KEYS, TIE_BREAK);
-      UpliftBootstrap.Result boot = UpliftBootstrap.run(scored.filter(col("policy").equalTo(ALL)), KEYS, "ranking",
-          Cols.CUSTOMER_ID, settings.bootstrapReplicates(), settings.seed());
+      UpliftBootstrap.Result boot = UpliftBootstrap.run(scored.filter(col("policy").equalTo(ALL)), KEYS, TIE_BREAK,
+          new UpliftBootstrap.Settings(Cols.CUSTOMER_ID, "ranking", settings.bootstrapReplicates(), settings.seed()));
       Dataset<Row> metrics = materialize.apply(withOracleFraction(boot.withIntervals(out.metrics())));
       Dataset<Row> curves = materialize.apply(out.curves());
       List<Row> metricRows = metrics.collectAsList();
@@ -232,6 +232,9 @@ public final class UpliftTraining {
             : Champion.pick(metricRows, available, o.name()));
       }
       List<Comparison> comparisons = comparisons(metricRows, boot, outcomes, learnerByOutcome);
+      if (truth != null) {
+        facts.put("champion_vs_oracle", oracleFractions(metricRows, boot, outcomes, learnerByOutcome));
+      }
 
       // What the champion fitted on the train part predicts for the primary outcome's test requests: the rows the
       // targeting rule is valued on.
@@ -374,11 +377,48 @@ public final class UpliftTraining {
         Double a = value(metrics, key, ranking, "qini");
         Interval diff = null;
         if (c != null && a != null) {
-          double se = boot.differenceSe(key, champ, ranking, "qini");
-          diff = Double.isNaN(se) ? null : new Interval(c - a, se);
+          UpliftBootstrap.Spread spread = boot.difference(key, champ, ranking, "qini");
+          diff = spread.replicates() < 2 || Double.isNaN(spread.se()) ? null : new Interval(c - a, spread.se());
         }
         out.add(new Comparison(o.name(), ranking, "qini", c, a, diff, diff != null && diff.low() > 0));
       }
+    }
+    return out;
+  }
+
+  /**
+   * The champion's test Qini as a fraction of the oracle's on the same rows, with a 95% interval from the spread of
+   * the ratio over the bootstrap replicates (generated data only).
+   */
+  private static Map<String, Object> oracleFractions(List<Row> metrics, UpliftBootstrap.Result boot,
+      List<OutcomeSpec> outcomes, Map<String, String> learnerByOutcome) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (OutcomeSpec o : outcomes) {
+      String champ = learnerByOutcome.get(o.name());
+      Map<String, String> key = Map.of("split", CustomerSplit.TEST, "outcome", o.name(), "policy", ALL);
+      Double c = value(metrics, key, champ, "qini");
+      Double oracle = value(metrics, key, ORACLE, "qini");
+      if (c == null || oracle == null || oracle == 0) {
+        continue;
+      }
+      double[] rc = boot.replicates(key, champ, "qini");
+      double[] ro = boot.replicates(key, ORACLE, "qini");
+      org.apache.commons.math3.stat.descriptive.SummaryStatistics ratio =
+          new org.apache.commons.math3.stat.descriptive.SummaryStatistics();
+      for (int i = 0; i < Math.min(rc.length, ro.length); i++) {
+        if (Double.isFinite(rc[i]) && Double.isFinite(ro[i]) && ro[i] != 0) {
+          ratio.addValue(rc[i] / ro[i]);
+        }
+      }
+      Map<String, Object> f = new LinkedHashMap<>();
+      f.put("learner", champ);
+      f.put("qini", c);
+      f.put("oracle_qini", oracle);
+      Interval i = new Interval(c / oracle, ratio.getN() >= 2 ? ratio.getStandardDeviation() : Double.NaN);
+      f.put("fraction", i.value());
+      f.put("low", ratio.getN() >= 2 ? i.low() : null);
+      f.put("high", ratio.getN() >= 2 ? i.high() : null);
+      out.put(o.name(), f);
     }
     return out;
   }
