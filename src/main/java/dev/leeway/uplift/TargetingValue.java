@@ -112,13 +112,18 @@ public final class TargetingValue {
       rules.add(m);
     }
     out.put("rules", rules);
-    if (r.rules().stream().anyMatch(v -> v.rule().equals(LEEWAY))) {
-      PolicyValue.Difference vsNobody = r.compare(LEEWAY, PolicyValue.NOBODY);
-      Map<String, Object> m = new LinkedHashMap<>();
-      put(m, "per_request", vsNobody.perRequest());
-      put(m, "total", vsNobody.total());
-      out.put("leeway_vs_flex_nobody", m);
+    // Every rule against flexing nobody: does targeting add anything at all?
+    Map<String, Object> vsNobody = new LinkedHashMap<>();
+    for (PolicyValue.RuleValue v : r.rules()) {
+      if (!v.rule().equals(PolicyValue.NOBODY)) {
+        PolicyValue.Difference d = r.compare(v.rule(), PolicyValue.NOBODY);
+        Map<String, Object> m = new LinkedHashMap<>();
+        put(m, "per_request", d.perRequest());
+        put(m, "total", d.total());
+        vsNobody.put(v.rule(), m);
+      }
     }
+    out.put("differences_from_flex_nobody", vsNobody);
     return out;
   }
 

@@ -242,8 +242,9 @@ public final class UpliftTraining {
       heldOut = predict(fitted.get(primary.name()).get(learnerByOutcome.get(primary.name())), heldOut,
           UPLIFT_RETENTION);
       OutcomeSpec referrals = outcomes.get(1);
-      heldOut = predict(fitted.get(referrals.name()).get(learnerByOutcome.get(referrals.name())), heldOut,
-          UPLIFT_REFERRALS);
+      heldOut = materialize.apply(predict(fitted.get(referrals.name()).get(learnerByOutcome.get(referrals.name())),
+          heldOut, UPLIFT_REFERRALS));
+      primaryTest = materialize.apply(primaryTest);
 
       Map<String, UpliftModel> models = new LinkedHashMap<>();
       for (OutcomeSpec o : outcomes) {
