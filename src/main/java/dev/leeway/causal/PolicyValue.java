@@ -16,6 +16,7 @@ import dev.leeway.config.LeewayConfig.EffectSettings;
 import dev.leeway.contract.Cols;
 import dev.leeway.features.ModelFeatures;
 import dev.leeway.outcomes.OutcomeCols;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Column;
@@ -138,7 +139,9 @@ public final class PolicyValue {
   public PolicyValue(EffectSettings settings, ModelFeatures features) {
     this.settings = settings;
     this.features = features;
-    this.propensityFloor = Math.max(settings.overlapLow(), 1 - settings.overlapHigh());
+    // Decimal arithmetic so that 1 - 0.95 reads 0.05 in results.
+    this.propensityFloor = Math.max(settings.overlapLow(),
+        BigDecimal.ONE.subtract(BigDecimal.valueOf(settings.overlapHigh())).doubleValue());
   }
 
   /** The cluster: a customer's requests are not independent (default {@code customer_id}). */
