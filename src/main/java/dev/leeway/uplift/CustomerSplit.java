@@ -76,7 +76,8 @@ public final class CustomerSplit {
       long seed, long minArmRows) {
     Dataset<Row> latest = rows.groupBy(col(Cols.CUSTOMER_ID))
         .agg(max(unix_seconds(col(Cols.REQUESTED_AT))).cast("double").as("__latest"));
-    double[] q = latest.stat().approxQuantile("__latest",
+    // The quantile sketch depends on the order it sees values in: a fixed order makes the split repeatable.
+    double[] q = latest.sort(Cols.CUSTOMER_ID).stat().approxQuantile("__latest",
         new double[] {1 - validationFraction - testFraction, 1 - testFraction}, 0.0005);
     if (q.length == 2 && q[0] < q[1]) {
       Dataset<Row> byTime = latest.select(col(Cols.CUSTOMER_ID).as("__split_customer"),

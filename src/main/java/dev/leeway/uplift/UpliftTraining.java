@@ -65,6 +65,12 @@ public final class UpliftTraining {
   public static final String UPLIFT_RETENTION = "__uplift_retention";
   public static final String UPLIFT_REFERRALS = "__uplift_referrals";
   private static final List<String> TIE_BREAK = List.of(Cols.CUSTOMER_ID, Cols.EXCEPTION_ID);
+  /**
+   * Training rows per partition. Spark's tree learners add partial sums in the order tasks finish, so models are
+   * bit-for-bit repeatable only within one partition: up to this many requests, the same data and seed give the
+   * same metrics; beyond it they can differ in the last digits.
+   */
+  static final int ROWS_PER_PARTITION = 100_000;
 
   /** One outcome the models learn: its name in outputs, its requests-table column, ground truth, and 0/1 or not. */
   public record OutcomeSpec(String name, String column, String truthColumn, boolean binary) {}
@@ -136,7 +142,9 @@ public final class UpliftTraining {
       OutcomeSpec primary = outcomes.get(0);
       Map<String, Object> facts = new LinkedHashMap<>();
       facts.put("requests", requests.count());
-      facts.put("requests_used", vectors.count());
+      long used = vectors.count();
+      facts.put("requests_used", used);
+      int partitions = (int) Math.max(1, Math.ceil(used / (double) ROWS_PER_PARTITION));
 
       Dataset<Row> primaryMature = mature(vectors, primary);
       if (primaryMature.isEmpty()) {
@@ -166,8 +174,12 @@ public final class UpliftTraining {
       List<Dataset<Row>> rankings = new ArrayList<>();
       Dataset<Row> primaryTest = null;
       for (OutcomeSpec o : outcomes) {
+        // The join with the split scatters rows in an order that varies from run to run; the learners subsample
+        // within partitions and sum over them, so the rows are put back in a fixed layout (one partition per
+        // ROWS_PER_PARTITION requests, in request order) for the same data to give the same models.
         Dataset<Row> parted = split.assign(mature(vectors, o), settings.validationFraction(), settings.testFraction(),
-            settings.seed()).persist(StorageLevel.MEMORY_AND_DISK());
+            settings.seed()).repartition(partitions, col(Cols.EXCEPTION_ID)).sortWithinPartitions(Cols.EXCEPTION_ID)
+            .persist(StorageLevel.MEMORY_AND_DISK());
         persisted.add(parted);
         Dataset<Row> train = parted.filter(col(CustomerSplit.PART).equalTo(CustomerSplit.TRAIN));
         requireArms(train, "The " + o.name() + " training part");
@@ -213,6 +225,7 @@ public final class UpliftTraining {
       for (Dataset<Row> r : rankings.subList(1, rankings.size())) {
         all = all.unionByName(r, true);
       }
+      long evaluating = System.nanoTime();
       Dataset<Row> scored = materialize.apply(all.unionByName(all.withColumn("policy", lit(ALL))));
       UpliftMetrics.Output out = UpliftMetrics.evaluate(scored, KEYS, TIE_BREAK);
       UpliftBootstrap.Result boot = UpliftBootstrap.run(scored.filter(col("policy").equalTo(ALL)), KEYS, TIE_BREAK,
@@ -220,6 +233,8 @@ public final class UpliftTraining {
       Dataset<Row> metrics = materialize.apply(withOracleFraction(boot.withIntervals(out.metrics())));
       Dataset<Row> curves = materialize.apply(out.curves());
       List<Row> metricRows = metrics.collectAsList();
+      LOG.info("Metrics with bootstrap intervals ({} replicates) in {} s", settings.bootstrapReplicates(),
+          (System.nanoTime() - evaluating) / 1_000_000_000);
 
       List<String> learners = new ArrayList<>(fitted.get(primary.name()).keySet());
       learners.remove(Learners.RESPONSE);
@@ -404,8 +419,9 @@ public final class UpliftTraining {
       }
       double[] rc = boot.replicates(key, champ, "qini");
       double[] ro = boot.replicates(key, ORACLE, "qini");
-      org.apache.commons.math3.stat.descriptive.SummaryStatistics ratio =
-          new org.apache.commons.math3.stat.descriptive.SummaryStatistics();
+      // A ratio's replicates are skewed (the oracle's Qini can come near 0 in a replicate): percentile interval.
+      org.apache.commons.math3.stat.descriptive.DescriptiveStatistics ratio =
+          new org.apache.commons.math3.stat.descriptive.DescriptiveStatistics();
       for (int i = 0; i < Math.min(rc.length, ro.length); i++) {
         if (Double.isFinite(rc[i]) && Double.isFinite(ro[i]) && ro[i] != 0) {
           ratio.addValue(rc[i] / ro[i]);
@@ -415,10 +431,11 @@ public final class UpliftTraining {
       f.put("learner", champ);
       f.put("qini", c);
       f.put("oracle_qini", oracle);
-      Interval i = new Interval(c / oracle, ratio.getN() >= 2 ? ratio.getStandardDeviation() : Double.NaN);
-      f.put("fraction", i.value());
-      f.put("low", ratio.getN() >= 2 ? i.low() : null);
-      f.put("high", ratio.getN() >= 2 ? i.high() : null);
+      f.put("fraction", c / oracle);
+      boolean enough = ratio.getN() >= 20;
+      f.put("low", enough ? ratio.getPercentile(2.5) : null);
+      f.put("high", enough ? ratio.getPercentile(97.5) : null);
+      f.put("interval", "2.5th and 97.5th percentiles of the ratio over the bootstrap replicates");
       out.put(o.name(), f);
     }
     return out;
