@@ -67,9 +67,10 @@ public record LeewayConfig(
   public record ScoreSettings(
       int validDays, double flexFloor, int costWindowDays, boolean riskFlagHardLine,
       List<String> neverFlexiblePolicies, Map<String, Double> maxConcession, int sporadicMaxGrants,
-      int sporadicWindowDays, Map<String, Double> policyDailyBudget, Map<String, Double> teamDailyBudget,
-      int reasonCount, String unassignedTeam, boolean flexOutsideSupport, boolean postgresEnabled,
-      String postgresTable)
+      int sporadicWindowDays, Map<String, Double> maxShareFlexed, double maxExpectedGrantsPerYear,
+      int requestRateWindowDays, boolean entitlement, Map<String, Double> policyDailyBudget,
+      Map<String, Double> teamDailyBudget, int reasonCount, String unassignedTeam, boolean flexOutsideSupport,
+      boolean postgresEnabled, String postgresTable)
       implements java.io.Serializable {
 
     /** The limit for {@code key}, or the {@code default} entry; negative means unlimited. */
@@ -226,6 +227,10 @@ public record LeewayConfig(
         limits(c, "leeway.score.hard_lines.max_concession"),
         atLeast(c, "leeway.score.sporadic_cap.max_grants", 0),
         positive(c, "leeway.score.sporadic_cap.window_days"),
+        shares(c, "leeway.score.sporadic_cap.max_share_flexed"),
+        noLimitOrNonNegative(c, "leeway.score.sporadic_cap.max_expected_grants_per_year"),
+        positive(c, "leeway.score.request_rates.window_days"),
+        c.bool("leeway.score.entitlement"),
         limits(c, "leeway.score.budgets.policy_daily"),
         limits(c, "leeway.score.budgets.team_daily"),
         atLeast(c, "leeway.score.reasons.count", 0),
@@ -264,6 +269,26 @@ public record LeewayConfig(
           + "' entry (-1 for no limit)");
     }
     return Map.copyOf(out);
+  }
+
+  /** Shares by policy with a {@code default}: each in [0, 1], or -1 for no limit. */
+  private static Map<String, Double> shares(TrackedConfig c, String path) {
+    Map<String, Double> out = limits(c, path);
+    out.forEach((k, v) -> {
+      if (v > 1) {
+        throw new ConfigError("Configuration key " + path + "." + k + " is a share of requests: it must be between 0 "
+            + "and 1, or -1 for no limit, got " + v);
+      }
+    });
+    return out;
+  }
+
+  private static double noLimitOrNonNegative(TrackedConfig c, String path) {
+    double v = c.number(path);
+    if (!(v >= 0 || v == -1)) {
+      throw new ConfigError("Configuration key " + path + " must be >= 0, or -1 for no limit, got " + v);
+    }
+    return v;
   }
 
   private static List<String> learners(TrackedConfig c, String path) {

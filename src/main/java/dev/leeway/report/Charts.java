@@ -71,12 +71,12 @@ final class Charts {
       List<Svg.Bar> value = new ArrayList<>();
       for (Object o : rows) {
         Map<String, Object> r = (Map<String, Object>) o;
-        Double spent = ReportModel.num(r.get("budget_committed"));
-        Double offered = ReportModel.num(r.get("expected_net_value_offered"));
+        Double spent = ReportModel.num(r.get("expected_spend_per_day"));
+        Double offered = ReportModel.num(r.get("expected_net_value_per_day"));
         value.add(new Svg.Bar((String) r.get("policy"), spent != null && spent > 0 && offered != null
             ? offered / spent : null, null, null, "nothing offered"));
       }
-      out.put("budget", Svg.bars("Expected net value per 1 of budget, today's recommendations", value, "%.1f"));
+      out.put("budget", Svg.bars("Expected net value per 1 spent, today's rule on expected requests", value, "%.1f"));
     }
 
     return out;

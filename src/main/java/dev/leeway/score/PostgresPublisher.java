@@ -90,10 +90,11 @@ public final class PostgresPublisher {
   /** The columns as created: one per published column, reasons as jsonb. */
   static String columnsDdl() {
     return "customer_id text NOT NULL, policy text NOT NULL, recommendation text NOT NULL, "
-        + "max_concession double precision, expected_net_value double precision, expected_value double precision, "
-        + "expected_cost double precision, uplift_retention double precision, uplift_referrals double precision, "
+        + "max_concession double precision, expected_net_value double precision, flex_threshold double precision, "
+        + "expected_value double precision, expected_cost double precision, entitlement_cost double precision, "
+        + "uplift_retention double precision, uplift_referrals double precision, "
         + "uplift_calibrated boolean, outside_support text[], clv double precision, referral_value double precision, "
-        + "past_grants bigint, team text, "
+        + "past_grants bigint, sporadic_cap integer, expected_requests_per_day double precision, team text, "
         + "reason_codes text[], reasons jsonb, model_version text, run_date date NOT NULL, valid_until date";
   }
 

@@ -8,7 +8,6 @@ import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
@@ -26,22 +25,25 @@ import org.apache.spark.sql.functions;
 
 /**
  * The recommendation rule of DOMAIN.md with its guardrails, as Spark transforms over scored rows (one per customer
- * and policy). Input columns: customer_id, policy, {@link ScoreCols#TEAM}, {@link ScoreCols#CLV},
- * {@link ScoreCols#RISK_FLAG}, {@link ScoreCols#PAST_GRANTS}, {@link ScoreCols#UPLIFT_RETENTION},
- * {@link ScoreCols#UPLIFT_REFERRALS}, {@link ScoreCols#REFERRAL_VALUE}, {@link ScoreCols#EXPECTED_COST} (null when
- * the policy has no recent grant to price it by).
+ * and policy). Each row answers "if this customer asks for this policy today". Input columns: customer_id, policy,
+ * {@link ScoreCols#TEAM}, {@link ScoreCols#CLV}, {@link ScoreCols#RISK_FLAG}, {@link ScoreCols#PAST_GRANTS} (actual
+ * grants in the sporadic-cap window), {@link ScoreCols#UPLIFT_RETENTION}, {@link ScoreCols#UPLIFT_REFERRALS},
+ * {@link ScoreCols#REFERRAL_VALUE}, {@link ScoreCols#EXPECTED_COST} (null when the policy has no recent grant to
+ * price it by), {@link ScoreCols#EXPECTED_REQUESTS} (for {@link #apply}) and optionally
+ * {@link ScoreCols#ENTITLEMENT_COST} and {@link ScoreCols#OUTSIDE_SUPPORT}.
  *
  * <ol>
- *   <li>expected net value = uplift_retention x CLV + uplift_referrals x referral value - expected cost;
- *   <li>hard lines (risk flag, never-flexible policy, cost above the policy's maximum concession, no cost history)
- *       and a customer already at the sporadic cap: HOLD_LINE;
+ *   <li>expected net value = uplift_retention x CLV + uplift_referrals x referral value - expected cost -
+ *       entitlement cost;
+ *   <li>hard lines (risk flag, never-flexible policy, cost above the policy's maximum concession, no cost history,
+ *       support) and a customer whose actual grants reached the sporadic cap: HOLD_LINE;
  *   <li>otherwise FLEX at or above the floor, CONSIDER when positive but below it, HOLD_LINE when not positive;
- *   <li>the sporadic cap across this run: a customer's FLEX/CONSIDER rows, highest value first, only while past
- *       grants plus this run's offers stay within the cap;
- *   <li>budgets: each policy's, then each team's daily budget is charged the expected cost of FLEX/CONSIDER rows,
- *       highest value first (ties by customer id); a row that does not fit is held.
+ *   <li>thresholds on expected requests: the rule "offer when expected net value is at least t" with t raised,
+ *       in turn, until each customer's expected grants a year, each policy's expected share of requests flexed,
+ *       each policy's expected daily spend and each team's fit their limits. Rows below a threshold are held.
  * </ol>
- * Every rule that holds a row back adds its code to {@link ScoreCols#REASON_CODES}.
+ * Every rule that holds a row back adds its code to {@link ScoreCols#REASON_CODES}; {@link ScoreCols#FLEX_THRESHOLD}
+ * is the expected net value at or above which the row would be FLEX.
  */
 public final class Recommender {
   public static final String FLEX = "FLEX";
@@ -58,6 +60,12 @@ public final class Recommender {
   public static final String BELOW_FLOOR = "BELOW_FLOOR";
   public static final String POLICY_BUDGET = "POLICY_BUDGET";
   public static final String TEAM_BUDGET = "TEAM_BUDGET";
+  public static final String SPORADIC_SHARE = "SPORADIC_SHARE";
+  public static final String FREQUENT_REQUESTER = "FREQUENT_REQUESTER";
+
+  /** The threshold each limit set (null where it did not bind): internal columns until the caller drops them. */
+  public static final List<String> THRESHOLDS = List.of(threshold(FREQUENT_REQUESTER), threshold(SPORADIC_SHARE),
+      threshold(POLICY_BUDGET), threshold(TEAM_BUDGET));
 
   /** Each code in plain words (the output contract lists them too). */
   public static final Map<String, String> CODE_TEXT = Map.ofEntries(
@@ -67,11 +75,15 @@ public final class Recommender {
       Map.entry(NEVER_FLEXIBLE_POLICY, "this policy is never flexed (hard line)"),
       Map.entry(OVER_MAX_CONCESSION, "the policy's expected cost exceeds its maximum concession (hard line)"),
       Map.entry(NO_COST_HISTORY, "no recent grant of this policy to price it by"),
-      Map.entry(SPORADIC_CAP, "the customer has had, or is being offered, as many exceptions as the window allows"),
+      Map.entry(SPORADIC_CAP, "the customer has had as many exceptions as the window allows"),
+      Map.entry(FREQUENT_REQUESTER, "the customer asks often: flexing this would exceed the expected grants a year "
+          + "allowed to one customer, kept for their more valuable requests"),
+      Map.entry(SPORADIC_SHARE, "flexing this would flex more of the policy's requests than the rule allows; "
+          + "exceptions are kept for the most valuable ones"),
       Map.entry(NOT_WORTH_COST, "the expected value of flexing does not cover its cost"),
       Map.entry(BELOW_FLOOR, "worth a little more than it costs, but below the floor for a firm recommendation"),
-      Map.entry(POLICY_BUDGET, "the policy's daily budget is spent on customers where flexing is worth more"),
-      Map.entry(TEAM_BUDGET, "the team's daily budget is spent on customers where flexing is worth more"));
+      Map.entry(POLICY_BUDGET, "the policy's expected daily budget is kept for requests where flexing is worth more"),
+      Map.entry(TEAM_BUDGET, "the team's expected daily budget is kept for requests where flexing is worth more"));
 
   private final ScoreSettings s;
 
@@ -79,18 +91,41 @@ public final class Recommender {
     this.s = settings;
   }
 
-  /** The whole rule: {@link #firm} per row, then the sporadic cap and the budgets across this run's offers. */
+  /** The whole rule, the customer ceiling counting each row's {@link ScoreCols#EXPECTED_REQUESTS}. */
   public Dataset<Row> apply(Dataset<Row> scored) {
-    Dataset<Row> d = firm(scored);
-    // The sporadic cap over this run's offers: a customer's best offers first.
-    d = holdBeyond(d, Window.partitionBy(Cols.CUSTOMER_ID), null,
-        col(ScoreCols.PAST_GRANTS).plus(col("__rank")).gt(s.sporadicMaxGrants()), SPORADIC_CAP);
-    d = holdBeyond(d, Window.partitionBy(Cols.POLICY), col(ScoreCols.EXPECTED_COST),
-        exceeds(limit(s.policyDailyBudget(), col(Cols.POLICY))), POLICY_BUDGET);
-    d = holdBeyond(d, Window.partitionBy(ScoreCols.TEAM), col(ScoreCols.EXPECTED_COST),
-        exceeds(limit(s.teamDailyBudget(), col(ScoreCols.TEAM))), TEAM_BUDGET);
+    return apply(scored, col(ScoreCols.EXPECTED_REQUESTS));
+  }
 
-    Column maxConcession = limit(s.maxConcession(), col(Cols.POLICY));
+  /**
+   * The whole rule: {@link #firm} per row, then the thresholds. {@code customerRate} is the row's expected requests
+   * a day as the customer ceiling counts them (in scoring, {@link ScoreCols#EXPECTED_REQUESTS}; when valuing past
+   * requests, the customer's own rate of requests while policies' and teams' limits count the population's).
+   * Adds {@link ScoreCols#FLEX_THRESHOLD}, {@link ScoreCols#MAX_CONCESSION} and the {@link #THRESHOLDS} columns.
+   */
+  public Dataset<Row> apply(Dataset<Row> scored, Column customerRate) {
+    return constrain(firm(scored), customerRate);
+  }
+
+  /** The thresholds of {@link #apply} over rows {@link #firm} has decided. */
+  public Dataset<Row> constrain(Dataset<Row> firm, Column customerRate) {
+    Dataset<Row> d = firm;
+    Column rate = col(ScoreCols.EXPECTED_REQUESTS);
+    Column policy = col(Cols.POLICY);
+    WindowSpec byPolicy = Window.partitionBy(policy);
+    Column share = limit(s.maxShareFlexed(), policy);
+    d = threshold(d, Window.partitionBy(Cols.CUSTOMER_ID), customerRate.multiply(365.0),
+        lit(s.maxExpectedGrantsPerYear()), FREQUENT_REQUESTER);
+    d = threshold(d, byPolicy, rate, when(share.geq(0), share.multiply(sum(rate).over(byPolicy))).otherwise(-1.0),
+        SPORADIC_SHARE);
+    Column spend = rate.multiply(col(ScoreCols.EXPECTED_COST));
+    d = threshold(d, byPolicy, spend, limit(s.policyDailyBudget(), policy), POLICY_BUDGET);
+    d = threshold(d, Window.partitionBy(ScoreCols.TEAM), spend, limit(s.teamDailyBudget(), col(ScoreCols.TEAM)),
+        TEAM_BUDGET);
+    List<Column> thresholds = new ArrayList<>(List.of(lit(s.flexFloor())));
+    THRESHOLDS.forEach(t -> thresholds.add(col(t)));
+    d = d.withColumn(ScoreCols.FLEX_THRESHOLD, greatest(thresholds.toArray(Column[]::new)));
+
+    Column maxConcession = limit(s.maxConcession(), policy);
     Column offered = col(ScoreCols.RECOMMENDATION).notEqual(HOLD_LINE);
     Column largest = when(maxConcession.geq(0), least(col(ScoreCols.EXPECTED_VALUE), maxConcession))
         .otherwise(col(ScoreCols.EXPECTED_VALUE));
@@ -99,16 +134,20 @@ public final class Recommender {
   }
 
   /**
-   * The rule for each row on its own: expected value, hard lines, the customer's past grants against the sporadic
-   * cap, support, and the floor. {@link ScoreCols#OUTSIDE_SUPPORT} is optional (absent: every row in support).
+   * The rule for each row on its own: expected value, hard lines, the customer's actual grants against the
+   * sporadic cap, support, and the floor. {@link ScoreCols#OUTSIDE_SUPPORT} is optional (absent: every row in support).
    */
   public Dataset<Row> firm(Dataset<Row> scored) {
     Column value = col(ScoreCols.UPLIFT_RETENTION).multiply(col(ScoreCols.CLV))
         .plus(col(ScoreCols.UPLIFT_REFERRALS).multiply(col(ScoreCols.REFERRAL_VALUE)));
     Column maxConcession = limit(s.maxConcession(), col(Cols.POLICY));
+    Column entitlement = List.of(scored.columns()).contains(ScoreCols.ENTITLEMENT_COST)
+        ? coalesce(col(ScoreCols.ENTITLEMENT_COST), lit(0.0)) : lit(0.0);
     Dataset<Row> d = scored
         .withColumn(ScoreCols.EXPECTED_VALUE, value)
-        .withColumn(ScoreCols.EXPECTED_NET_VALUE, value.minus(col(ScoreCols.EXPECTED_COST)));
+        .withColumn(ScoreCols.ENTITLEMENT_COST, entitlement)
+        .withColumn(ScoreCols.EXPECTED_NET_VALUE, value.minus(col(ScoreCols.EXPECTED_COST)).minus(entitlement))
+        .withColumn(ScoreCols.SPORADIC_CAP, lit(s.sporadicMaxGrants()));
 
     List<Column> hard = new ArrayList<>();
     hard.add(code(lit(s.riskFlagHardLine()).and(col(ScoreCols.RISK_FLAG).equalTo(1)), RISK_FLAG));
@@ -139,37 +178,37 @@ public final class Recommender {
     return d;
   }
 
-  private static Column exceeds(Column limit) {
-    return limit.geq(0).and(col("__spent").gt(limit));
+  /** The internal column holding the threshold the limit with this reason code set. */
+  private static String threshold(String code) {
+    return "__t_" + code.toLowerCase(java.util.Locale.ROOT);
   }
 
   /**
-   * Among rows still offered (FLEX or CONSIDER), ranks each window's rows by expected net value (highest first,
-   * then policy and customer id, so the order is total and runs are repeatable); {@code __rank} is the row's rank
-   * and {@code __spent} the running sum of {@code charge}. Rows where {@code beyond} holds become HOLD_LINE with
-   * {@code code}.
+   * Within each window group, the offered rows (FLEX or CONSIDER) in order of expected net value, highest first,
+   * are charged {@code charge} while the running sum (rows of equal value together) stays within {@code limit}
+   * (negative: no limit). The threshold is the lowest value that fits; where some row does not fit, it is stored
+   * in {@link #threshold(String) its column} and the offered rows below it become HOLD_LINE with {@code code}.
+   * The charges are non-negative, so the rows that fit are exactly those at or above the threshold.
    */
-  private static Dataset<Row> holdBeyond(Dataset<Row> d, WindowSpec by, Column charge, Column beyond, String code) {
+  private static Dataset<Row> threshold(Dataset<Row> d, WindowSpec group, Column charge, Column limit, String code) {
     Column offered = col(ScoreCols.RECOMMENDATION).notEqual(HOLD_LINE);
-    WindowSpec ordered = by.orderBy(col(ScoreCols.EXPECTED_NET_VALUE).desc(), col(Cols.POLICY),
-        col(Cols.CUSTOMER_ID));
-    Dataset<Row> offers = d.filter(offered);
-    Dataset<Row> held = d.filter(not(offered));
-    offers = offers.withColumn("__rank", row_number().over(ordered));
-    if (charge != null) {
-      offers = offers.withColumn("__spent", sum(charge).over(ordered.rowsBetween(Window.unboundedPreceding(),
-          Window.currentRow())));
-    } else {
-      offers = offers.withColumn("__spent", lit(0.0));
-    }
-    offers = offers
-        .withColumn("__beyond", coalesce(beyond, lit(false)))
+    Column net = col(ScoreCols.EXPECTED_NET_VALUE);
+    WindowSpec ordered = group.orderBy(net.desc()).rangeBetween(Window.unboundedPreceding(), Window.currentRow());
+    String t = threshold(code);
+    d = d.withColumn("__limit", limit)
+        .withColumn("__spent", sum(when(offered, coalesce(charge, lit(0.0))).otherwise(0.0)).over(ordered))
+        .withColumn("__fits", col("__limit").lt(0).or(col("__spent").leq(col("__limit").plus(1e-9))));
+    Column held = offered.and(not(col("__fits")));
+    Column lowestFit = functions.min(when(offered.and(col("__fits")), net)).over(group);
+    Column highestHeld = functions.max(when(held, net)).over(group);
+    d = d.withColumn(t, when(highestHeld.isNull(), lit(null).cast("double"))
+            .otherwise(coalesce(lowestFit, highestHeld.plus(0.01))))
+        .withColumn("__beyond", coalesce(offered.and(net.lt(col(t))), lit(false)))
         .withColumn(ScoreCols.RECOMMENDATION, when(col("__beyond"), HOLD_LINE).otherwise(col(ScoreCols.RECOMMENDATION)))
         .withColumn(ScoreCols.REASON_CODES, when(col("__beyond"), array_union(
             filter(col(ScoreCols.REASON_CODES), c -> c.notEqual(BELOW_FLOOR)), functions.array(lit(code))))
-            .otherwise(col(ScoreCols.REASON_CODES)))
-        .drop("__rank", "__spent", "__beyond");
-    return offers.unionByName(held);
+            .otherwise(col(ScoreCols.REASON_CODES)));
+    return d.drop("__limit", "__spent", "__fits", "__beyond");
   }
 
   private static Column not(Column c) {

@@ -7,7 +7,7 @@ public final class ScoreCols {
   private ScoreCols() {}
 
   /** Version of the scores output contract; bumped when a column changes meaning or is removed. */
-  public static final int CONTRACT_VERSION = 2;
+  public static final int CONTRACT_VERSION = 3;
 
   public static final String TEAM = "team";
   public static final String CLV = "clv";
@@ -22,6 +22,14 @@ public final class ScoreCols {
   public static final String REFERRAL_VALUE = "referral_value";
   public static final String EXPECTED_COST = "expected_cost";
   public static final String EXPECTED_VALUE = "expected_value";
+  /** What a grant today is expected to cost the customer's next exceptions (money; 0 when not computed). */
+  public static final String ENTITLEMENT_COST = "entitlement_cost";
+  /** The customer's expected requests of this policy per day. */
+  public static final String EXPECTED_REQUESTS = "expected_requests_per_day";
+  /** The expected net value at or above which this row is FLEX (the floor, raised by budgets and ceilings). */
+  public static final String FLEX_THRESHOLD = "flex_threshold";
+  /** Grants in the sporadic-cap window at which a customer is held for every policy. */
+  public static final String SPORADIC_CAP = "sporadic_cap";
   public static final String EXPECTED_NET_VALUE = "expected_net_value";
   public static final String RECOMMENDATION = "recommendation";
   public static final String MAX_CONCESSION = "max_concession";
@@ -33,6 +41,7 @@ public final class ScoreCols {
 
   /** The published columns, in order. */
   public static final List<String> PUBLISHED = List.of("customer_id", "policy", RECOMMENDATION, MAX_CONCESSION,
-      EXPECTED_NET_VALUE, EXPECTED_VALUE, EXPECTED_COST, UPLIFT_RETENTION, UPLIFT_REFERRALS, UPLIFT_CALIBRATED,
-      OUTSIDE_SUPPORT, CLV, REFERRAL_VALUE, PAST_GRANTS, TEAM, REASON_CODES, REASONS, MODEL_VERSION, RUN_DATE, VALID_UNTIL);
+      EXPECTED_NET_VALUE, FLEX_THRESHOLD, EXPECTED_VALUE, EXPECTED_COST, ENTITLEMENT_COST, UPLIFT_RETENTION,
+      UPLIFT_REFERRALS, UPLIFT_CALIBRATED, OUTSIDE_SUPPORT, CLV, REFERRAL_VALUE, PAST_GRANTS, SPORADIC_CAP,
+      EXPECTED_REQUESTS, TEAM, REASON_CODES, REASONS, MODEL_VERSION, RUN_DATE, VALID_UNTIL);
 }

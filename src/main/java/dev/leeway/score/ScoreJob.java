@@ -140,10 +140,10 @@ public final class ScoreJob implements Stage {
         sum(when(col(ScoreCols.RECOMMENDATION).equalTo(Recommender.FLEX), 1L).otherwise(0L)).as("flex"),
         sum(when(col(ScoreCols.RECOMMENDATION).equalTo(Recommender.CONSIDER), 1L).otherwise(0L)).as("consider"),
         sum(when(col(ScoreCols.RECOMMENDATION).equalTo(Recommender.HOLD_LINE), 1L).otherwise(0L)).as("hold_line"),
-        sum(when(col(ScoreCols.RECOMMENDATION).notEqual(Recommender.HOLD_LINE), col(ScoreCols.EXPECTED_COST))
-            .otherwise(0.0)).as("budget_committed"),
-        sum(when(col(ScoreCols.RECOMMENDATION).notEqual(Recommender.HOLD_LINE), col(ScoreCols.EXPECTED_NET_VALUE))
-            .otherwise(0.0)).as("expected_net_value_offered"))
+        sum(when(col(ScoreCols.RECOMMENDATION).notEqual(Recommender.HOLD_LINE), col(ScoreCols.EXPECTED_REQUESTS)
+            .multiply(col(ScoreCols.EXPECTED_COST))).otherwise(0.0)).as("expected_spend_per_day"),
+        sum(when(col(ScoreCols.RECOMMENDATION).notEqual(Recommender.HOLD_LINE), col(ScoreCols.EXPECTED_REQUESTS)
+            .multiply(col(ScoreCols.EXPECTED_NET_VALUE))).otherwise(0.0)).as("expected_net_value_per_day"))
         .orderBy(col(by));
     for (Row r : agg.collectAsList()) {
       Map<String, Object> m = new LinkedHashMap<>();

@@ -11,6 +11,12 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.date_add;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.exp;
+import static org.apache.spark.sql.functions.greatest;
+import static org.apache.spark.sql.functions.least;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.map_from_entries;
+import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.max_by;
 import static org.apache.spark.sql.functions.sum;
@@ -43,7 +49,9 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -58,6 +66,12 @@ public final class Scoring {
   /** What scoring produced: one row per customer and policy ({@link ScoreCols#PUBLISHED}), and counts. */
   public record Result(Dataset<Row> scores, Map<String, Object> facts) {}
 
+  private static final String REQUESTS_IN_WINDOW = "__requests_in_window";
+  private static final String EXPOSURE_DAYS = "__exposure_days";
+  private static final String NEXT_VECTOR = "__vector_after_a_grant";
+  private static final String NEXT_RETENTION = "__uplift_retention_after_a_grant";
+  private static final String NEXT_REFERRALS = "__uplift_referrals_after_a_grant";
+
   private static final StructType REASON = new StructType()
       .add("feature", DataTypes.StringType, false)
       .add("direction", DataTypes.StringType, false)
@@ -66,6 +80,8 @@ public final class Scoring {
   private static final StructType PREDICTION = new StructType()
       .add(ScoreCols.UPLIFT_RETENTION, DataTypes.DoubleType, false)
       .add(ScoreCols.UPLIFT_REFERRALS, DataTypes.DoubleType, false)
+      .add(NEXT_RETENTION, DataTypes.DoubleType, true)
+      .add(NEXT_REFERRALS, DataTypes.DoubleType, true)
       .add(ScoreCols.REASONS, DataTypes.createArrayType(REASON, false), false);
 
   private final LeewayConfig config;
@@ -128,14 +144,20 @@ public final class Scoring {
         .select(col(Cols.CUSTOMER_ID), lit(indexAt).as(FeatureCols.INDEX_AT));
     Dataset<Row> features = new PointInTimeFeatures(config.features()).compute(index, Cols.CUSTOMER_ID, t);
 
-    // The team that would grant (for team budgets), and grants already counted against the sporadic cap.
+    // The team that would grant (for team budgets), grants already counted against the sporadic cap, and each
+    // policy's requests in the request-rate window.
     Dataset<Row> before = t.exceptions().filter(col(Cols.REQUESTED_AT).lt(lit(indexAt)));
     Dataset<Row> perCustomer = before.groupBy(col(Cols.CUSTOMER_ID)).agg(
         max_by(col(Cols.TEAM), col(Cols.REQUESTED_AT)).as("__team"),
         sum(when(col(Cols.DECISION).equalTo(Cols.GRANTED).and(col(Cols.REQUESTED_AT).geq(
-            lit(new Timestamp((indexS - settings.sporadicWindowDays() * 86_400L) * 1000)))), 1L).otherwise(0L))
-            .as("__past_grants"));
+            lit(daysBefore(indexS, settings.sporadicWindowDays())))), 1L).otherwise(0L)).as("__past_grants"));
+    Dataset<Row> requested = before.filter(col(Cols.REQUESTED_AT).geq(lit(daysBefore(indexS,
+            settings.requestRateWindowDays()))))
+        .groupBy(col(Cols.CUSTOMER_ID), col(Cols.POLICY)).agg(count(lit(1)).as("__n"))
+        .groupBy(col(Cols.CUSTOMER_ID)).agg(map_from_entries(collect_list(struct(col(Cols.POLICY), col("__n"))))
+            .as("__requested"));
     features = features.join(perCustomer, Cols.CUSTOMER_ID, "left")
+        .join(requested, Cols.CUSTOMER_ID, "left")
         .withColumn(ScoreCols.TEAM, coalesce(col("__team"), lit(settings.unassignedTeam())))
         .withColumn(ScoreCols.PAST_GRANTS, coalesce(col("__past_grants"), lit(0L)))
         .drop("__team", "__past_grants");
@@ -147,34 +169,208 @@ public final class Scoring {
         new StructType().add(Cols.POLICY, DataTypes.StringType, false));
     Dataset<Row> prices = prices(before, requests, referralWindowDays, indexS);
 
-    Dataset<Row> rows = features.crossJoin(broadcast(policyRows));
-    Dataset<Row> vectors = ModelFeatures.transform(model.encoding(), model.features().prepare(rows));
+    // Expected requests a day: each customer's own requests of the policy in the window (exposure: the days of it
+    // since sign-up), shrunk towards the policy's rate.
+    Dataset<Row> rows = features.crossJoin(broadcast(policyRows))
+        .withColumn(REQUESTS_IN_WINDOW, coalesce(element_at(col("__requested"), col(Cols.POLICY)), lit(0L)))
+        .withColumn(EXPOSURE_DAYS, least(lit((double) settings.requestRateWindowDays()),
+            greatest(lit(1.0), col(FeatureCols.TENURE_DAYS).cast("double"))))
+        .drop("__requested");
+    List<RequestRates.Params> rates = RequestRates.fit(rows, REQUESTS_IN_WINDOW, EXPOSURE_DAYS);
+    rows = rows.withColumn(ScoreCols.EXPECTED_REQUESTS, RequestRates.expected(rates, col(Cols.POLICY),
+        col(REQUESTS_IN_WINDOW), col(EXPOSURE_DAYS)));
+
+    Dataset<Row> vectors = ModelFeatures.transform(model.encoding(), model.features().prepare(rows))
+        .withColumn(ScoreCols.OUTSIDE_SUPPORT, outsideSupport(model.support()));
     StructField vectorField = vectors.schema().apply(ModelFeatures.VECTOR);
+    if (settings.entitlement()) {
+      vectors = ModelFeatures.transform(model.encoding(), model.features().prepare(
+              afterAGrant(vectors.withColumnRenamed(ModelFeatures.VECTOR, "__vector_now"))))
+          .withColumnRenamed(ModelFeatures.VECTOR, NEXT_VECTOR)
+          .withColumnRenamed("__vector_now", ModelFeatures.VECTOR);
+    } else {
+      vectors = vectors.withColumn(NEXT_VECTOR, col(ModelFeatures.VECTOR));
+    }
     double[] reference = reference(features, model, policies.isEmpty() ? FeatureCols.UNKNOWN : policies.get(0));
     List<String> explained = new ArrayList<>(model.features().categorical());
     explained.remove(Cols.POLICY);
     Explainer explainer = new Explainer(Explainer.groups(vectorField, model.features().numeric(), explained),
         reference, model.models().get(retention).scorer(), settings.reasonCount(), config.features().noHistoryDays());
     Predict predict = new Predict(model.models().get(retention).scorer(), model.models().get(referrals).scorer(),
-        explainer);
+        explainer, settings.entitlement());
 
-    Column shift = byPolicy(model.calibrationShifts());
+    Column shift = coalesce(byPolicy(model.calibrationShifts()), lit(0.0));
     Dataset<Row> predicted = vectors
-        .withColumn("__p", udf(predict, PREDICTION).apply(col(ModelFeatures.VECTOR)))
+        .withColumn("__p", udf(predict, PREDICTION).apply(col(ModelFeatures.VECTOR), col(NEXT_VECTOR)))
         .select(col(Cols.CUSTOMER_ID), col(Cols.POLICY), col(ScoreCols.TEAM), col(FeatureCols.CLV).as(ScoreCols.CLV),
             col(FeatureCols.RISK_FLAG).as(ScoreCols.RISK_FLAG), col(ScoreCols.PAST_GRANTS),
-            col("__p." + ScoreCols.UPLIFT_RETENTION).plus(coalesce(shift, lit(0.0))).as(ScoreCols.UPLIFT_RETENTION),
-            shift.isNotNull().as(ScoreCols.UPLIFT_CALIBRATED), outsideSupport(model.support()),
-            col("__p." + ScoreCols.UPLIFT_REFERRALS), col("__p." + ScoreCols.REASONS))
+            col(ScoreCols.EXPECTED_REQUESTS),
+            col("__p." + ScoreCols.UPLIFT_RETENTION).plus(shift).as(ScoreCols.UPLIFT_RETENTION),
+            byPolicy(model.calibrationShifts()).isNotNull().as(ScoreCols.UPLIFT_CALIBRATED),
+            col(ScoreCols.OUTSIDE_SUPPORT), col("__p." + ScoreCols.UPLIFT_REFERRALS),
+            col("__p." + NEXT_RETENTION).plus(shift).as(NEXT_RETENTION), col("__p." + NEXT_REFERRALS),
+            col("__p." + ScoreCols.REASONS))
         .join(broadcast(prices), Cols.POLICY, "left")
         .withColumn(ScoreCols.REFERRAL_VALUE, coalesce(col(ScoreCols.REFERRAL_VALUE),
             lit(config.outcomes().referredCustomerDefaultValue())));
-    Dataset<Row> scores = new Recommender(settings).apply(predicted)
+    predicted = withEntitlement(predicted).drop(NEXT_RETENTION, NEXT_REFERRALS);
+    Dataset<Row> detail = materialize.apply(new Recommender(settings).apply(predicted));
+    facts.put("request_rates", rateFacts(rates));
+    facts.put("by_policy_rule", policyRule(detail, before, indexS));
+    facts.put("by_team_rule", teamRule(detail));
+    Dataset<Row> scores = detail
         .withColumn(ScoreCols.MODEL_VERSION, lit(model.version()))
         .withColumn(ScoreCols.RUN_DATE, lit(java.sql.Date.valueOf(runDate)))
         .withColumn(ScoreCols.VALID_UNTIL, date_add(lit(java.sql.Date.valueOf(runDate)), settings.validDays()))
         .select(ScoreCols.PUBLISHED.stream().map(c -> col(c)).toArray(Column[]::new));
     return new Result(scores, facts);
+  }
+
+  private static Timestamp daysBefore(long indexS, int days) {
+    return new Timestamp((indexS - days * 86_400L) * 1000);
+  }
+
+  /**
+   * The customer's features at their next request if they are granted an exception today: one more request and
+   * one more grant in the prior-exceptions window, and a last grant as long ago as their usual gap between requests
+   * (the window over their requests in it plus one, at most the window).
+   */
+  private Dataset<Row> afterAGrant(Dataset<Row> rows) {
+    int window = config.features().priorExceptionsDays();
+    String requestsCol = FeatureCols.priorRequests(window);
+    String grantsCol = FeatureCols.priorGrants(window);
+    Column gap = lit((double) window).divide(col(requestsCol).plus(2));
+    return rows
+        .withColumn(FeatureCols.DAYS_SINCE_LAST_GRANT, least(col(FeatureCols.DAYS_SINCE_LAST_GRANT).cast("double"), gap))
+        .withColumn(FeatureCols.HAS_PRIOR_GRANT, lit(1))
+        .withColumn(requestsCol, col(requestsCol).plus(1))
+        .withColumn(grantsCol, col(grantsCol).plus(1));
+  }
+
+  /**
+   * {@link ScoreCols#ENTITLEMENT_COST}: what a grant today is expected to cost the customer's next exceptions. For
+   * each policy q, the chance they ask for it within the sporadic window (from their expected requests) times the
+   * drop in what that request is worth to the business (its positive part, as the rule would only grant it then)
+   * when they arrive with one more grant; summed over q, the same for each policy the customer might ask for today.
+   * Negative when the model says a grant makes the next one worth more.
+   */
+  private Dataset<Row> withEntitlement(Dataset<Row> d) {
+    if (!settings.entitlement()) {
+      return d.withColumn(ScoreCols.ENTITLEMENT_COST, lit(0.0));
+    }
+    Column now = value(col(ScoreCols.UPLIFT_RETENTION), col(ScoreCols.UPLIFT_REFERRALS))
+        .minus(col(ScoreCols.EXPECTED_COST));
+    Column next = value(col(NEXT_RETENTION), col(NEXT_REFERRALS)).minus(col(ScoreCols.EXPECTED_COST));
+    Column asks = lit(1.0).minus(exp(col(ScoreCols.EXPECTED_REQUESTS).multiply(-settings.sporadicWindowDays())));
+    Column loss = coalesce(asks.multiply(greatest(now, lit(0.0)).minus(greatest(next, lit(0.0)))), lit(0.0));
+    return d.withColumn(ScoreCols.ENTITLEMENT_COST, sum(loss).over(Window.partitionBy(Cols.CUSTOMER_ID)));
+  }
+
+  private static Column value(Column retention, Column referrals) {
+    return retention.multiply(col(ScoreCols.CLV)).plus(referrals.multiply(col(ScoreCols.REFERRAL_VALUE)));
+  }
+
+  private static List<Map<String, Object>> rateFacts(List<RequestRates.Params> rates) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (RequestRates.Params p : rates) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("policy", p.policy());
+      m.put("requests_in_window", p.requests());
+      m.put("requests_per_customer_year", p.rate() * 365);
+      m.put("spread", p.spread());
+      out.add(m);
+    }
+    return out;
+  }
+
+  /**
+   * Per policy, the rule on expected requests (requests, FLEX and offers a day, spend a day, share flexed, the
+   * threshold its share ceiling and budget set, and the limits) next to what staff did in the cost window (or the
+   * history there is, if shorter): requests, grants and spend a day, and requests a day in the last 30 days.
+   */
+  private List<Map<String, Object>> policyRule(Dataset<Row> detail, Dataset<Row> before, long indexS) {
+    Column rate = col(ScoreCols.EXPECTED_REQUESTS);
+    Column flex = col(ScoreCols.RECOMMENDATION).equalTo(Recommender.FLEX);
+    Column offered = col(ScoreCols.RECOMMENDATION).notEqual(Recommender.HOLD_LINE);
+    Map<String, Row> rule = new java.util.TreeMap<>();
+    for (Row r : detail.groupBy(col(Cols.POLICY)).agg(count(lit(1)).as("customers"),
+        sum(when(flex, 1L).otherwise(0L)).as("customers_flex"), sum(rate).as("requests"),
+        sum(when(flex, rate).otherwise(0.0)).as("flex"), sum(when(offered, rate).otherwise(0.0)).as("offers"),
+        sum(when(offered, rate.multiply(col(ScoreCols.EXPECTED_COST))).otherwise(0.0)).as("spend"),
+        sum(when(offered, rate.multiply(col(ScoreCols.EXPECTED_NET_VALUE))).otherwise(0.0)).as("net"),
+        max(col(Recommender.THRESHOLDS.get(1))).as("t_share"), max(col(Recommender.THRESHOLDS.get(2))).as("t_budget"))
+        .collectAsList()) {
+      rule.put(r.getString(0), r);
+    }
+    Timestamp from = daysBefore(indexS, settings.costWindowDays());
+    Timestamp recent = daysBefore(indexS, 30);
+    Row span = before.agg(functions.min(col(Cols.REQUESTED_AT))).first();
+    double days = span.isNullAt(0) ? settings.costWindowDays()
+        : Math.max(1.0, Math.min(settings.costWindowDays(), (indexS * 1000.0 - span.getTimestamp(0).getTime()) / 86_400_000.0));
+    double recentDays = Math.min(30.0, days);
+    Column granted = col(Cols.DECISION).equalTo(Cols.GRANTED);
+    Map<String, Row> staff = new java.util.TreeMap<>();
+    for (Row r : before.filter(col(Cols.REQUESTED_AT).geq(lit(from))).groupBy(col(Cols.POLICY)).agg(
+        count(lit(1)), sum(when(granted, 1L).otherwise(0L)), sum(when(granted, col(Cols.COST)).otherwise(0.0)),
+        sum(when(col(Cols.REQUESTED_AT).geq(lit(recent)), 1L).otherwise(0L))).collectAsList()) {
+      staff.put(r.getString(0), r);
+    }
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Map.Entry<String, Row> e : rule.entrySet()) {
+      Row r = e.getValue();
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("policy", e.getKey());
+      m.put("customers", r.getLong(1));
+      m.put("customers_flex", r.getLong(2));
+      m.put("share_of_customers_flex", r.getLong(1) == 0 ? null : r.getLong(2) / (double) r.getLong(1));
+      m.put("expected_requests_per_day", r.getDouble(3));
+      m.put("expected_flex_per_day", r.getDouble(4));
+      m.put("expected_offers_per_day", r.getDouble(5));
+      m.put("expected_spend_per_day", r.getDouble(6));
+      m.put("expected_net_value_per_day", r.getDouble(7));
+      m.put("expected_share_flexed", r.getDouble(3) > 0 ? r.getDouble(4) / r.getDouble(3) : null);
+      double threshold = settings.flexFloor();
+      for (int i : new int[] {8, 9}) {
+        threshold = r.isNullAt(i) ? threshold : Math.max(threshold, r.getDouble(i));
+      }
+      m.put("flex_threshold", threshold);
+      m.put("threshold_set_by", !r.isNullAt(9) && r.getDouble(9) >= threshold ? "budget"
+          : !r.isNullAt(8) && r.getDouble(8) >= threshold ? "share ceiling" : "floor");
+      m.put("daily_budget", nullIfNoLimit(ScoreSettings.limit(settings.policyDailyBudget(), e.getKey())));
+      m.put("max_share_flexed", nullIfNoLimit(ScoreSettings.limit(settings.maxShareFlexed(), e.getKey())));
+      Row st = staff.get(e.getKey());
+      long requests = st == null ? 0 : st.getLong(1);
+      long grants = st == null ? 0 : st.getLong(2);
+      m.put("staff_days", days);
+      m.put("staff_requests_per_day", requests / days);
+      m.put("staff_grants_per_day", grants / days);
+      m.put("staff_spend_per_day", st == null ? 0.0 : st.getDouble(3) / days);
+      m.put("staff_share_granted", requests == 0 ? null : grants / (double) requests);
+      m.put("requests_per_day_last_30_days", st == null ? 0.0 : st.getLong(4) / recentDays);
+      out.add(m);
+    }
+    return out;
+  }
+
+  /** Per team: the threshold its budget set (null: it did not bind), the budget and the expected spend a day. */
+  private List<Map<String, Object>> teamRule(Dataset<Row> detail) {
+    Column offered = col(ScoreCols.RECOMMENDATION).notEqual(Recommender.HOLD_LINE);
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Row r : detail.groupBy(col(ScoreCols.TEAM)).agg(
+        sum(when(offered, col(ScoreCols.EXPECTED_REQUESTS).multiply(col(ScoreCols.EXPECTED_COST))).otherwise(0.0)),
+        max(col(Recommender.THRESHOLDS.get(3)))).orderBy(col(ScoreCols.TEAM)).collectAsList()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("team", r.getString(0));
+      m.put("expected_spend_per_day", r.getDouble(1));
+      m.put("budget_threshold", r.isNullAt(2) ? null : r.getDouble(2));
+      m.put("daily_budget", nullIfNoLimit(ScoreSettings.limit(settings.teamDailyBudget(), r.getString(0))));
+      out.add(m);
+    }
+    return out;
+  }
+
+  private static Double nullIfNoLimit(double v) {
+    return v < 0 ? null : v;
   }
 
   /**
@@ -183,7 +379,7 @@ public final class Scoring {
    */
   private Dataset<Row> prices(Dataset<Row> before, Dataset<Row> requests, int window, long indexS) {
     Dataset<Row> cost = before.filter(col(Cols.DECISION).equalTo(Cols.GRANTED)
-            .and(col(Cols.REQUESTED_AT).geq(lit(new Timestamp((indexS - settings.costWindowDays() * 86_400L) * 1000)))))
+            .and(col(Cols.REQUESTED_AT).geq(lit(daysBefore(indexS, settings.costWindowDays())))))
         .groupBy(col(Cols.POLICY)).agg(avg(col(Cols.COST)).as(ScoreCols.EXPECTED_COST));
     return cost.join(referralValues(requests, window), Cols.POLICY, "full_outer");
   }
@@ -254,17 +450,18 @@ public final class Scoring {
     return v.toArray();
   }
 
-  /** Per row: both uplifts and the retention uplift's reasons. */
-  private record Predict(VectorScorer retention, VectorScorer referrals, Explainer explainer)
-      implements UDF1<Vector, Row>, Serializable {
+  /** Per row: both uplifts, both after one more grant (when asked), and the retention uplift's reasons. */
+  private record Predict(VectorScorer retention, VectorScorer referrals, Explainer explainer, boolean next)
+      implements UDF2<Vector, Vector, Row>, Serializable {
     @Override
-    public Row call(Vector v) {
+    public Row call(Vector v, Vector afterAGrant) {
       double uplift = retention.score(v);
       List<Row> reasons = new ArrayList<>();
       for (Explainer.Reason r : explainer.reasons(v, uplift)) {
         reasons.add(RowFactory.create(r.feature(), r.direction(), r.effect(), r.text()));
       }
-      return RowFactory.create(uplift, referrals.score(v), reasons.toArray());
+      return RowFactory.create(uplift, referrals.score(v), next ? retention.score(afterAGrant) : null,
+          next ? referrals.score(afterAGrant) : null, reasons.toArray());
     }
   }
 }

@@ -24,25 +24,29 @@ import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
 
 /**
  * "What if staff had followed Leeway?": the doubly robust value in money ({@link PolicyValue}) of targeting rules
  * on the test part's requests, which the model that makes the recommendation was not trained on:
  *
  * <ul>
- *   <li>{@code leeway}: the recommendation under today's guardrails ({@link Recommender#firm}: hard lines, the
- *       customer's past grants against the sporadic cap, support, and the floor; FLEX only), from the champion
- *       fitted on the train part;
+ *   <li>{@code leeway}: the recommendation as scores make it ({@link Recommender#apply}: hard lines, the
+ *       customer's past grants against the sporadic cap, support, the floor, and the thresholds of the sporadic
+ *       ceilings and daily budgets on expected requests; FLEX only), from the champion fitted on the train part;
+ *   <li>{@code leeway_unconstrained}: the same without the ceilings and budgets ({@link Recommender#firm});
  *   <li>{@code staff}: what staff actually did; {@code flex_nobody}; {@code flex_everybody};
  *   <li>{@code truth_optimal} on generated data: flex exactly when the true effect is worth more than the cost.
  * </ul>
  *
  * A request's money outcome is valued as the ROI report values a grant: retained at the ROI horizon x lifetime
  * value at the request, plus the referred customers' value in the ROI's referral window; a flex costs the policy's
- * mean cost of a grant. Daily budgets are not applied (they depend on a day's other requests).
+ * mean cost of a grant. The entitlement cost of scores is not subtracted here (it needs the model's view of each
+ * customer's next requests, which past requests do not have).
  */
 public final class TargetingValue {
   public static final String LEEWAY = "leeway";
+  public static final String LEEWAY_UNCONSTRAINED = "leeway_unconstrained";
   public static final String TRUTH_OPTIMAL = "truth_optimal";
   private static final String MONEY = "__money";
 
@@ -71,9 +75,13 @@ public final class TargetingValue {
         .withColumn(ScoreCols.UPLIFT_RETENTION, col(UpliftTraining.UPLIFT_RETENTION))
         .withColumn(ScoreCols.UPLIFT_REFERRALS, col(UpliftTraining.UPLIFT_REFERRALS))
         .withColumn(ScoreCols.OUTSIDE_SUPPORT, Scoring.outsideSupport(support));
-    d = new Recommender(config.score()).firm(d)
+    Recommender recommender = new Recommender(config.score());
+    d = recommender.firm(d)
+        .withColumn(LEEWAY_UNCONSTRAINED, col(ScoreCols.RECOMMENDATION).equalTo(Recommender.FLEX).cast("double"));
+    Rates rates = rates(heldOut, requests);
+    d = recommender.constrain(d.withColumn(ScoreCols.EXPECTED_REQUESTS, rates.population()), rates.customer())
         .withColumn(LEEWAY, col(ScoreCols.RECOMMENDATION).equalTo(Recommender.FLEX).cast("double"));
-    List<String> rules = new ArrayList<>(List.of(LEEWAY));
+    List<String> rules = new ArrayList<>(List.of(LEEWAY, LEEWAY_UNCONSTRAINED));
     String tauRet = "tau_retention_" + h;
     String tauRef = "tau_referrals_" + w;
     if (truth != null && List.of(truth.columns()).containsAll(List.of(tauRet, tauRef))) {
@@ -87,6 +95,41 @@ public final class TargetingValue {
     return new PolicyValue(config.effects(), new ModelFeatures(config.features(), true))
         .setTreatmentCol(OutcomeCols.TREATED).setOutcomeCol(MONEY).setCostCol(ScoreCols.EXPECTED_COST)
         .setRuleCols(rules).evaluate(d);
+  }
+
+  /** How many requests a day a held-out request stands for: in the population, and for its customer. */
+  private record Rates(Column population, Column customer) {}
+
+  /**
+   * Budgets and ceilings count expected requests a day. A held-out request stands for its policy's requests over
+   * the days the held-out requests span, of which the test part holds a share: each is N_p / (n_p x days)
+   * requests a day of the whole population (N_p the requests of the policy in those days, n_p the held-out ones),
+   * and 1 / days of its own customer (the split keeps each customer's requests together).
+   */
+  private static Rates rates(Dataset<Row> heldOut, Dataset<Row> requests) {
+    Row span = heldOut.agg(functions.min(col(Cols.REQUESTED_AT)), functions.max(col(Cols.REQUESTED_AT))).first();
+    if (span.isNullAt(0)) {
+      return new Rates(lit(0.0), lit(0.0));
+    }
+    double days = Math.max(1.0, (span.getTimestamp(1).getTime() - span.getTimestamp(0).getTime()) / 86_400_000.0);
+    Map<String, Long> test = counts(heldOut);
+    Map<String, Long> all = counts(requests.filter(col(Cols.REQUESTED_AT).between(span.getTimestamp(0),
+        span.getTimestamp(1))));
+    List<Column> kv = new ArrayList<>();
+    test.forEach((p, n) -> {
+      kv.add(lit(p));
+      kv.add(lit(all.getOrDefault(p, n) / (n * days)));
+    });
+    return new Rates(coalesce(functions.element_at(functions.map(kv.toArray(Column[]::new)), col(Cols.POLICY)),
+        lit(0.0)), lit(1.0 / days));
+  }
+
+  private static Map<String, Long> counts(Dataset<Row> d) {
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (Row r : d.groupBy(col(Cols.POLICY)).count().collectAsList()) {
+      out.put(r.getString(0), r.getLong(1));
+    }
+    return out;
   }
 
   /** The result as stored in the train summary and read by the report. */

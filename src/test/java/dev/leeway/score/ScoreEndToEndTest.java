@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max_by;
 import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The real command line: generate, run the nightly pipeline with tight guardrails, and check the published scores
- * against the inputs: nobody over the sporadic cap or behind a hard line is offered an exception, budgets hold,
+ * against the inputs: nobody whose actual grants reached the sporadic cap or behind a hard line is offered an
+ * exception, budgets and the share ceiling hold on expected requests, FLEX is exactly "at or above the threshold",
  * the set is complete and carries no PII.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -38,8 +41,9 @@ class ScoreEndToEndTest {
   private static final String DATE = "2026-11-01";
   private static final int CAP = 1;
   private static final int CAP_DAYS = 180;
-  private static final double POLICY_BUDGET = 400;
-  private static final double TEAM_BUDGET = 250;
+  private static final double POLICY_BUDGET = 0.5;
+  private static final double TEAM_BUDGET = 0.6;
+  private static final double MAX_SHARE = 0.3;
 
   private Path in;
   private Path out;
@@ -56,6 +60,7 @@ class ScoreEndToEndTest {
         "--set", "leeway.score.sporadic_cap.max_grants=" + CAP,
         "--set", "leeway.score.sporadic_cap.window_days=" + CAP_DAYS,
         "--set", "leeway.score.hard_lines.never_flexible_policies=[FEE_WAIVER]",
+        "--set", "leeway.score.sporadic_cap.max_share_flexed={ default = " + MAX_SHARE + " }",
         "--set", "leeway.score.budgets.policy_daily={ default = " + POLICY_BUDGET + " }",
         "--set", "leeway.score.budgets.team_daily={ default = " + TEAM_BUDGET + " }");
     assertEquals(0, run.exitCode(), run.context());
@@ -98,16 +103,21 @@ class ScoreEndToEndTest {
   }
 
   @Test
-  void noCustomerOverTheSporadicCapOrBehindAHardLineIsOffered() {
+  void theSporadicCapCountsActualGrantsAndHardLinesHold() {
     Outputs o = new Outputs(out, DATE);
     java.time.Instant windowStart = java.time.Instant.parse("2026-11-02T00:00:00Z").minusSeconds(CAP_DAYS * 86_400L);
     Dataset<Row> grants = o.conformed("exceptions")
         .filter(col("decision").equalTo("GRANTED").and(col("requested_at").geq(lit(java.sql.Timestamp.from(windowStart)))))
         .groupBy(col("customer_id").as("gid")).agg(count(lit(1)).as("past"));
-    Dataset<Row> offers = offered(scores()).groupBy("customer_id").agg(count(lit(1)).as("offers"));
-    long over = offers.join(grants, col("customer_id").equalTo(col("gid")), "left")
-        .filter(col("offers").plus(org.apache.spark.sql.functions.coalesce(col("past"), lit(0L))).gt(CAP)).count();
-    assertEquals(0, over, "customers offered more exceptions than the sporadic cap allows");
+    Dataset<Row> s = scores().join(grants, col("customer_id").equalTo(col("gid")), "left")
+        .withColumn("past", org.apache.spark.sql.functions.coalesce(col("past"), lit(0L)));
+    assertEquals(0, s.filter(col("past").notEqual(col(ScoreCols.PAST_GRANTS))).count(),
+        "past_grants are the customer's grants in the window");
+    assertEquals(0, offered(s).filter(col("past").geq(CAP)).count(), "a customer at the cap was offered");
+    assertEquals(0, s.filter(col("past").lt(CAP)
+        .and(org.apache.spark.sql.functions.array_contains(col(ScoreCols.REASON_CODES), Recommender.SPORADIC_CAP)))
+        .count(), "the cap held a customer below it (offers for other policies do not count)");
+    assertTrue(s.filter(col("past").geq(CAP)).count() > 0, "the sample has customers at the cap");
 
     Dataset<Row> risky = o.conformed("clv_snapshots").groupBy("customer_id")
         .agg(max_by(col("risk_flag"), col("as_of_date")).as("risk"))
@@ -119,12 +129,32 @@ class ScoreEndToEndTest {
   }
 
   @Test
-  void budgetsAreNeverExceeded() {
+  void budgetsAndTheShareCeilingHoldOnExpectedRequests() throws Exception {
+    Column spend = col(ScoreCols.EXPECTED_REQUESTS).multiply(col(ScoreCols.EXPECTED_COST));
     for (String by : List.of("policy", ScoreCols.TEAM)) {
       double limit = by.equals("policy") ? POLICY_BUDGET : TEAM_BUDGET;
-      Row max = offered(scores()).groupBy(by).agg(sum(ScoreCols.EXPECTED_COST).as("spent"))
+      Row max = offered(scores()).groupBy(by).agg(sum(spend).as("spent"))
           .agg(org.apache.spark.sql.functions.max("spent")).first();
       assertTrue(max.isNullAt(0) || max.getDouble(0) <= limit + 1e-9, by + " budget exceeded: " + max);
+    }
+    for (Row r : scores().groupBy("policy").agg(sum(when(col(ScoreCols.RECOMMENDATION).equalTo(Recommender.FLEX),
+        col(ScoreCols.EXPECTED_REQUESTS)).otherwise(0.0)).divide(sum(col(ScoreCols.EXPECTED_REQUESTS)))).collectAsList()) {
+      assertTrue(r.getDouble(1) <= MAX_SHARE + 1e-9, r.getString(0) + " flexes more than the ceiling: " + r);
+    }
+    // FLEX means "at or above the threshold", and nothing above it is held for a budget or ceiling.
+    Column net = col(ScoreCols.EXPECTED_NET_VALUE);
+    assertEquals(0, scores().filter(col(ScoreCols.RECOMMENDATION).equalTo(Recommender.FLEX)
+        .and(net.lt(col(ScoreCols.FLEX_THRESHOLD)))).count());
+    assertEquals(0, scores().filter(net.geq(col(ScoreCols.FLEX_THRESHOLD)).and(org.apache.spark.sql.functions
+        .arrays_overlap(col(ScoreCols.REASON_CODES), org.apache.spark.sql.functions.array(lit(Recommender.POLICY_BUDGET),
+            lit(Recommender.TEAM_BUDGET), lit(Recommender.SPORADIC_SHARE), lit(Recommender.FREQUENT_REQUESTER)))))
+        .count());
+    JsonNode summary = new ObjectMapper().readTree(new Outputs(out, DATE).runDir().resolve("score/summary.json")
+        .toFile());
+    for (JsonNode p : summary.get("by_policy_rule")) {
+      assertTrue(p.get("expected_spend_per_day").asDouble() <= POLICY_BUDGET + 1e-9, p.toString());
+      assertTrue(p.get("staff_requests_per_day").asDouble() > 0, p.toString());
+      assertTrue(p.get("expected_requests_per_day").asDouble() > 0, p.toString());
     }
   }
 
@@ -179,6 +209,13 @@ class ScoreEndToEndTest {
           got.reasons().stream().map(Score.Reason::text).toList());
       assertEquals(r.<java.sql.Date>getAs(ScoreCols.VALID_UNTIL).toLocalDate(), got.validUntil());
       assertEquals(r.<String>getAs(ScoreCols.MODEL_VERSION), got.modelVersion());
+      assertEquals((double) r.getAs(ScoreCols.FLEX_THRESHOLD), got.flexThreshold(), 0.0);
+      assertEquals((long) r.getAs(ScoreCols.PAST_GRANTS), got.pastGrants());
+      assertEquals(CAP, got.sporadicCap());
+      assertEquals((double) r.getAs(ScoreCols.EXPECTED_REQUESTS), got.expectedRequestsPerDay(), 0.0);
+      // No grant since the run date: the published answer; a grant today reaches the cap of 1.
+      assertEquals(got.recommendation(), got.recommendationAfter(0));
+      assertEquals(Recommender.HOLD_LINE, got.recommendationAfter(1));
     }
     assertTrue(lookup.lookup("NO-SUCH-CUSTOMER", "FEE_WAIVER").isEmpty());
   }
@@ -196,11 +233,15 @@ class ScoreEndToEndTest {
     try (java.sql.Connection c = java.sql.DriverManager.getConnection(pg.url(), pg.user(), pg.password());
         java.sql.Statement st = c.createStatement();
         java.sql.ResultSet rs = st.executeQuery("SELECT count(*), min(run_date), sum(CASE WHEN recommendation = "
-            + "'FLEX' THEN 1 ELSE 0 END) FROM e2e_scores")) {
+            + "'FLEX' THEN 1 ELSE 0 END), sum(CASE WHEN past_grants + 1 >= sporadic_cap THEN 1 ELSE 0 END), "
+            + "sum(expected_requests_per_day) FROM e2e_scores")) {
       rs.next();
       assertEquals(s.count(), rs.getLong(1));
       assertEquals(DATE, rs.getString(2));
       assertEquals(s.filter(col(ScoreCols.RECOMMENDATION).equalTo(Recommender.FLEX)).count(), rs.getLong(3));
+      assertEquals(s.filter(col(ScoreCols.PAST_GRANTS).plus(1).geq(col(ScoreCols.SPORADIC_CAP))).count(),
+          rs.getLong(4), "the cap is applied to a grant made today as the lookup library applies it");
+      assertEquals(s.agg(sum(ScoreCols.EXPECTED_REQUESTS)).first().getDouble(0), rs.getDouble(5), 1e-6);
     }
     assertTrue(!score.out().contains(pg.password().isEmpty() ? "password=" : pg.password()), score.out());
   }
