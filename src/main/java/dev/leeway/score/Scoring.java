@@ -69,8 +69,8 @@ public final class Scoring {
   private static final String REQUESTS_IN_WINDOW = "__requests_in_window";
   private static final String EXPOSURE_DAYS = "__exposure_days";
   private static final String NEXT_VECTOR = "__vector_after_a_grant";
-  private static final String NEXT_RETENTION = "__uplift_retention_after_a_grant";
-  private static final String NEXT_REFERRALS = "__uplift_referrals_after_a_grant";
+  static final String NEXT_RETENTION = "__uplift_retention_after_a_grant";
+  static final String NEXT_REFERRALS = "__uplift_referrals_after_a_grant";
 
   private static final StructType REASON = new StructType()
       .add("feature", DataTypes.StringType, false)
@@ -213,7 +213,8 @@ public final class Scoring {
         .join(broadcast(prices), Cols.POLICY, "left")
         .withColumn(ScoreCols.REFERRAL_VALUE, coalesce(col(ScoreCols.REFERRAL_VALUE),
             lit(config.outcomes().referredCustomerDefaultValue())));
-    predicted = withEntitlement(predicted).drop(NEXT_RETENTION, NEXT_REFERRALS);
+    predicted = (settings.entitlement() ? withEntitlement(predicted, settings.sporadicWindowDays())
+        : predicted.withColumn(ScoreCols.ENTITLEMENT_COST, lit(0.0))).drop(NEXT_RETENTION, NEXT_REFERRALS);
     Dataset<Row> detail = materialize.apply(new Recommender(settings).apply(predicted));
     facts.put("request_rates", rateFacts(rates));
     facts.put("by_policy_rule", policyRule(detail, before, indexS));
@@ -252,16 +253,14 @@ public final class Scoring {
    * each policy q, the chance they ask for it within the sporadic window (from their expected requests) times the
    * drop in what that request is worth to the business (its positive part, as the rule would only grant it then)
    * when they arrive with one more grant; summed over q, the same for each policy the customer might ask for today.
-   * Negative when the model says a grant makes the next one worth more.
+   * Negative when the model says a grant makes the next one worth more. Input: the columns of {@link Recommender}
+   * and the uplifts after a grant ({@link #NEXT_RETENTION}, {@link #NEXT_REFERRALS}).
    */
-  private Dataset<Row> withEntitlement(Dataset<Row> d) {
-    if (!settings.entitlement()) {
-      return d.withColumn(ScoreCols.ENTITLEMENT_COST, lit(0.0));
-    }
+  static Dataset<Row> withEntitlement(Dataset<Row> d, int windowDays) {
     Column now = value(col(ScoreCols.UPLIFT_RETENTION), col(ScoreCols.UPLIFT_REFERRALS))
         .minus(col(ScoreCols.EXPECTED_COST));
     Column next = value(col(NEXT_RETENTION), col(NEXT_REFERRALS)).minus(col(ScoreCols.EXPECTED_COST));
-    Column asks = lit(1.0).minus(exp(col(ScoreCols.EXPECTED_REQUESTS).multiply(-settings.sporadicWindowDays())));
+    Column asks = lit(1.0).minus(exp(col(ScoreCols.EXPECTED_REQUESTS).multiply(-windowDays)));
     Column loss = coalesce(asks.multiply(greatest(now, lit(0.0)).minus(greatest(next, lit(0.0)))), lit(0.0));
     return d.withColumn(ScoreCols.ENTITLEMENT_COST, sum(loss).over(Window.partitionBy(Cols.CUSTOMER_ID)));
   }
