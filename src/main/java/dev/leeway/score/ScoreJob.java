@@ -106,6 +106,19 @@ public final class ScoreJob implements Stage {
       manifest.put("rows", rows);
       manifest.put("columns", List.of(written.columns()));
       manifest.put("partitioned_by", ScoreCols.RUN_DATE);
+      // What the answers amount to: per policy, the threshold and the share of expected requests it flexes.
+      List<Map<String, Object>> rule = new ArrayList<>();
+      @SuppressWarnings("unchecked")
+      List<Map<String, Object>> byPolicyRule = (List<Map<String, Object>>) r.facts().get("by_policy_rule");
+      for (Map<String, Object> p : byPolicyRule) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (String k : List.of("policy", "flex_threshold", "threshold_set_by", "expected_requests_per_day",
+            "expected_share_flexed", "expected_spend_per_day", "daily_budget", "max_share_flexed")) {
+          m.put(k, p.get(k));
+        }
+        rule.add(m);
+      }
+      manifest.put("rule_by_policy", rule);
       manifest.put("code_version", Version.get());
       manifest.put("created_at", Instant.now().toString());
       Path published = publisher.publish(scoresStaging, ctx.runDate(), manifest);

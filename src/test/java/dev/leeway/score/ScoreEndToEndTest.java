@@ -87,6 +87,10 @@ class ScoreEndToEndTest {
     assertEquals(summary.get("customers").asLong(), customers + summary.get("customers_churned").asLong()
         + summary.get("customers_not_yet_signed_up").asLong(), "every customer is scored or accounted for");
     assertEquals(customers * policies, manifest.get("rows").asLong());
+    assertEquals(policies, manifest.get("rule_by_policy").size(), "the manifest says what share each policy flexes");
+    for (JsonNode p : manifest.get("rule_by_policy")) {
+      assertTrue(p.get("expected_share_flexed").asDouble() <= MAX_SHARE + 1e-9, p.toString());
+    }
     Dataset<Row> s = scores();
     assertEquals(customers * policies, s.count());
     assertEquals(customers * policies, s.select("customer_id", "policy").distinct().count(), "one row per pair");
