@@ -35,7 +35,7 @@ import org.apache.parquet.hadoop.example.GroupReadSupport;
  */
 public final class ScoreLookup {
   /** The scores contract versions this library reads. */
-  public static final int CONTRACT_VERSION = 2;
+  public static final int CONTRACT_VERSION = 3;
 
   private final LocalDate runDate;
   private final Map<String, Score[]> byCustomer;

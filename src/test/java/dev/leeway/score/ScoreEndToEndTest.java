@@ -202,6 +202,7 @@ class ScoreEndToEndTest {
     Dataset<Row> s = scores();
     assertEquals(s.count(), lookup.size());
     assertEquals(java.time.LocalDate.parse(DATE), lookup.runDate());
+    assertEquals(ScoreCols.CONTRACT_VERSION, ScoreLookup.CONTRACT_VERSION, "the library reads the contract published");
     for (Row r : s.orderBy("customer_id", "policy").limit(300).collectAsList()) {
       Score got = lookup.lookup(r.getAs("customer_id"), r.getAs("policy")).orElseThrow();
       assertEquals(r.<String>getAs(ScoreCols.RECOMMENDATION), got.recommendation());
