@@ -77,7 +77,7 @@ public final class Recommender {
       Map.entry(NO_COST_HISTORY, "no recent grant of this policy to price it by"),
       Map.entry(SPORADIC_CAP, "the customer has had as many exceptions as the window allows"),
       Map.entry(FREQUENT_REQUESTER, "the customer asks often: flexing this would exceed the expected grants a year "
-          + "allowed to one customer, kept for their more valuable requests"),
+          + "allowed to one customer (what is allowed goes to their more valuable requests, if any fits)"),
       Map.entry(SPORADIC_SHARE, "flexing this would flex more of the policy's requests than the rule allows; "
           + "exceptions are kept for the most valuable ones"),
       Map.entry(NOT_WORTH_COST, "the expected value of flexing does not cover its cost"),
@@ -140,7 +140,6 @@ public final class Recommender {
   public Dataset<Row> firm(Dataset<Row> scored) {
     Column value = col(ScoreCols.UPLIFT_RETENTION).multiply(col(ScoreCols.CLV))
         .plus(col(ScoreCols.UPLIFT_REFERRALS).multiply(col(ScoreCols.REFERRAL_VALUE)));
-    Column maxConcession = limit(s.maxConcession(), col(Cols.POLICY));
     Column entitlement = List.of(scored.columns()).contains(ScoreCols.ENTITLEMENT_COST)
         ? coalesce(col(ScoreCols.ENTITLEMENT_COST), lit(0.0)) : lit(0.0);
     Dataset<Row> d = scored
@@ -149,20 +148,8 @@ public final class Recommender {
         .withColumn(ScoreCols.EXPECTED_NET_VALUE, value.minus(col(ScoreCols.EXPECTED_COST)).minus(entitlement))
         .withColumn(ScoreCols.SPORADIC_CAP, lit(s.sporadicMaxGrants()));
 
-    List<Column> hard = new ArrayList<>();
-    hard.add(code(lit(s.riskFlagHardLine()).and(col(ScoreCols.RISK_FLAG).equalTo(1)), RISK_FLAG));
-    Column never = lit(false);
-    for (String p : s.neverFlexiblePolicies()) {
-      never = never.or(col(Cols.POLICY).equalTo(p));
-    }
-    hard.add(code(never, NEVER_FLEXIBLE_POLICY));
-    hard.add(code(maxConcession.geq(0).and(col(ScoreCols.EXPECTED_COST).gt(maxConcession)), OVER_MAX_CONCESSION));
-    hard.add(code(col(ScoreCols.EXPECTED_COST).isNull(), NO_COST_HISTORY));
+    List<Column> hard = hardLines(List.of(scored.columns()));
     hard.add(code(col(ScoreCols.PAST_GRANTS).geq(s.sporadicMaxGrants()), SPORADIC_CAP));
-    if (!s.flexOutsideSupport() && List.of(scored.columns()).contains(ScoreCols.OUTSIDE_SUPPORT)) {
-      hard.add(code(functions.size(functions.coalesce(col(ScoreCols.OUTSIDE_SUPPORT),
-          functions.array().cast("array<string>"))).gt(0), OUTSIDE_SUPPORT));
-    }
     Column codes = filter(functions.array(hard.toArray(Column[]::new)), Column::isNotNull);
     Column net = col(ScoreCols.EXPECTED_NET_VALUE);
     d = d.withColumn(ScoreCols.REASON_CODES, codes)
@@ -178,6 +165,34 @@ public final class Recommender {
     return d;
   }
 
+  /**
+   * True where no hard line holds the row (risk flag, never-flexible policy, over the maximum concession, no cost
+   * history, outside support): the rule could grant it, value and the sporadic cap permitting.
+   */
+  public Column grantable(List<String> columns) {
+    return functions.size(filter(functions.array(hardLines(columns).toArray(Column[]::new)), Column::isNotNull))
+        .equalTo(0);
+  }
+
+  /** The hard lines' reason codes, each null where it does not hold. */
+  private List<Column> hardLines(List<String> columns) {
+    Column maxConcession = limit(s.maxConcession(), col(Cols.POLICY));
+    List<Column> hard = new ArrayList<>();
+    hard.add(code(lit(s.riskFlagHardLine()).and(col(ScoreCols.RISK_FLAG).equalTo(1)), RISK_FLAG));
+    Column never = lit(false);
+    for (String p : s.neverFlexiblePolicies()) {
+      never = never.or(col(Cols.POLICY).equalTo(p));
+    }
+    hard.add(code(never, NEVER_FLEXIBLE_POLICY));
+    hard.add(code(maxConcession.geq(0).and(col(ScoreCols.EXPECTED_COST).gt(maxConcession)), OVER_MAX_CONCESSION));
+    hard.add(code(col(ScoreCols.EXPECTED_COST).isNull(), NO_COST_HISTORY));
+    if (!s.flexOutsideSupport() && columns.contains(ScoreCols.OUTSIDE_SUPPORT)) {
+      hard.add(code(functions.size(functions.coalesce(col(ScoreCols.OUTSIDE_SUPPORT),
+          functions.array().cast("array<string>"))).gt(0), OUTSIDE_SUPPORT));
+    }
+    return hard;
+  }
+
   /** The internal column holding the threshold the limit with this reason code set. */
   private static String threshold(String code) {
     return "__t_" + code.toLowerCase(java.util.Locale.ROOT);
@@ -188,7 +203,8 @@ public final class Recommender {
    * are charged {@code charge} while the running sum (rows of equal value together) stays within {@code limit}
    * (negative: no limit). The threshold is the lowest value that fits; where some row does not fit, it is stored
    * in {@link #threshold(String) its column} and the offered rows below it become HOLD_LINE with {@code code}.
-   * The charges are non-negative, so the rows that fit are exactly those at or above the threshold.
+   * Charges are taken as at least 0, so the running sum only grows and the rows that fit are exactly those at or
+   * above the threshold. When not even the best row fits, the threshold is just above it (+0.01).
    */
   private static Dataset<Row> threshold(Dataset<Row> d, WindowSpec group, Column charge, Column limit, String code) {
     Column offered = col(ScoreCols.RECOMMENDATION).notEqual(HOLD_LINE);
@@ -196,7 +212,8 @@ public final class Recommender {
     WindowSpec ordered = group.orderBy(net.desc()).rangeBetween(Window.unboundedPreceding(), Window.currentRow());
     String t = threshold(code);
     d = d.withColumn("__limit", limit)
-        .withColumn("__spent", sum(when(offered, coalesce(charge, lit(0.0))).otherwise(0.0)).over(ordered))
+        .withColumn("__spent", sum(when(offered, greatest(coalesce(charge, lit(0.0)), lit(0.0))).otherwise(0.0))
+            .over(ordered))
         .withColumn("__fits", col("__limit").lt(0).or(col("__spent").leq(col("__limit").plus(1e-9))));
     Column held = offered.and(not(col("__fits")));
     Column lowestFit = functions.min(when(offered.and(col("__fits")), net)).over(group);

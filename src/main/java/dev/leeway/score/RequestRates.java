@@ -25,7 +25,8 @@ import org.apache.spark.sql.functions;
  * variance over the Poisson's, sum[(n - r e)^2 - n] / sum (r e)^2 (0 when there is none: every customer then gets
  * r). The customer's expected rate is the posterior mean, r (1 + k n) / (1 + k r e): a customer with no history gets
  * less than r when others' counts are spread, and a frequent requester more, by how much the data says counts
- * repeat. The sums are a handful per policy; no per-customer data reaches the driver.
+ * repeat. A policy nobody asked for in the window gets half a request over all the exposure, not 0. The sums are a
+ * handful per policy; no per-customer data reaches the driver.
  */
 public final class RequestRates {
   /** One policy's fitted rate (requests per customer-day) and spread (0: Poisson, no customer differences). */
@@ -46,7 +47,9 @@ public final class RequestRates {
         .orderBy(Cols.POLICY).collectAsList()) {
       double sn = r.getDouble(1);
       double se = r.getDouble(4);
-      double rate = se > 0 ? sn / se : 0.0;
+      // No request in the window is not a rate of 0 (every limit would then let the policy through): half a
+      // request over all the exposure, the usual correction for a zero count.
+      double rate = se > 0 ? Math.max(sn, 0.5) / se : 0.0;
       double den = rate * rate * r.getDouble(5);
       double excess = r.getDouble(2) - 2 * rate * r.getDouble(3) + den - sn;
       out.add(new Params(r.getString(0), rate, den > 0 ? Math.max(0.0, excess / den) : 0.0, r.getLong(6),

@@ -213,9 +213,12 @@ public final class Scoring {
         .join(broadcast(prices), Cols.POLICY, "left")
         .withColumn(ScoreCols.REFERRAL_VALUE, coalesce(col(ScoreCols.REFERRAL_VALUE),
             lit(config.outcomes().referredCustomerDefaultValue())));
-    predicted = (settings.entitlement() ? withEntitlement(predicted, settings.sporadicWindowDays())
+    Recommender recommender = new Recommender(settings);
+    predicted = (settings.entitlement() ? withEntitlement(predicted, settings.sporadicWindowDays(),
+            recommender.grantable(List.of(predicted.columns())),
+            col(ScoreCols.PAST_GRANTS).plus(1).geq(settings.sporadicMaxGrants()))
         : predicted.withColumn(ScoreCols.ENTITLEMENT_COST, lit(0.0))).drop(NEXT_RETENTION, NEXT_REFERRALS);
-    Dataset<Row> detail = materialize.apply(new Recommender(settings).apply(predicted));
+    Dataset<Row> detail = materialize.apply(recommender.apply(predicted));
     facts.put("request_rates", rateFacts(rates));
     facts.put("by_policy_rule", policyRule(detail, before, indexS));
     facts.put("by_team_rule", teamRule(detail));
@@ -233,8 +236,8 @@ public final class Scoring {
 
   /**
    * The customer's features at their next request if they are granted an exception today: one more request and
-   * one more grant in the prior-exceptions window, and a last grant as long ago as their usual gap between requests
-   * (the window over their requests in it plus one, at most the window).
+   * one more grant in the prior-exceptions window, and a last grant (today's) as long ago as their usual gap between
+   * requests (the window over their requests in it plus two, counting today's).
    */
   private Dataset<Row> afterAGrant(Dataset<Row> rows) {
     int window = config.features().priorExceptionsDays();
@@ -242,7 +245,7 @@ public final class Scoring {
     String grantsCol = FeatureCols.priorGrants(window);
     Column gap = lit((double) window).divide(col(requestsCol).plus(2));
     return rows
-        .withColumn(FeatureCols.DAYS_SINCE_LAST_GRANT, least(col(FeatureCols.DAYS_SINCE_LAST_GRANT).cast("double"), gap))
+        .withColumn(FeatureCols.DAYS_SINCE_LAST_GRANT, gap)
         .withColumn(FeatureCols.HAS_PRIOR_GRANT, lit(1))
         .withColumn(requestsCol, col(requestsCol).plus(1))
         .withColumn(grantsCol, col(grantsCol).plus(1));
@@ -251,17 +254,21 @@ public final class Scoring {
   /**
    * {@link ScoreCols#ENTITLEMENT_COST}: what a grant today is expected to cost the customer's next exceptions. For
    * each policy q, the chance they ask for it within the sporadic window (from their expected requests) times the
-   * drop in what that request is worth to the business (its positive part, as the rule would only grant it then)
-   * when they arrive with one more grant; summed over q, the same for each policy the customer might ask for today.
-   * Negative when the model says a grant makes the next one worth more. Input: the columns of {@link Recommender}
-   * and the uplifts after a grant ({@link #NEXT_RETENTION}, {@link #NEXT_REFERRALS}).
+   * drop in what that request is worth to the business when they arrive with one more grant: its expected net value
+   * now minus after a grant, each counted only when positive (the rule grants only then), and only where the rule
+   * could grant q at all ({@code grantable}: no hard line). Where one more grant reaches the sporadic cap
+   * ({@code capReached}), the next requests would be held: their whole positive value is lost. Summed over q, the
+   * same for each policy the customer might ask for today. Negative when the model says a grant makes the next one
+   * worth more. Input: the columns of {@link Recommender} and the uplifts after a grant ({@link #NEXT_RETENTION},
+   * {@link #NEXT_REFERRALS}).
    */
-  static Dataset<Row> withEntitlement(Dataset<Row> d, int windowDays) {
-    Column now = value(col(ScoreCols.UPLIFT_RETENTION), col(ScoreCols.UPLIFT_REFERRALS))
-        .minus(col(ScoreCols.EXPECTED_COST));
-    Column next = value(col(NEXT_RETENTION), col(NEXT_REFERRALS)).minus(col(ScoreCols.EXPECTED_COST));
+  static Dataset<Row> withEntitlement(Dataset<Row> d, int windowDays, Column grantable, Column capReached) {
+    Column now = greatest(value(col(ScoreCols.UPLIFT_RETENTION), col(ScoreCols.UPLIFT_REFERRALS))
+        .minus(col(ScoreCols.EXPECTED_COST)), lit(0.0));
+    Column next = when(capReached, lit(0.0)).otherwise(greatest(value(col(NEXT_RETENTION), col(NEXT_REFERRALS))
+        .minus(col(ScoreCols.EXPECTED_COST)), lit(0.0)));
     Column asks = lit(1.0).minus(exp(col(ScoreCols.EXPECTED_REQUESTS).multiply(-windowDays)));
-    Column loss = coalesce(asks.multiply(greatest(now, lit(0.0)).minus(greatest(next, lit(0.0)))), lit(0.0));
+    Column loss = when(grantable, coalesce(asks.multiply(now.minus(next)), lit(0.0))).otherwise(0.0);
     return d.withColumn(ScoreCols.ENTITLEMENT_COST, sum(loss).over(Window.partitionBy(Cols.CUSTOMER_ID)));
   }
 

@@ -1,5 +1,6 @@
 package dev.leeway.score;
 
+import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.leeway.support.TestSpark;
@@ -31,16 +32,22 @@ class EntitlementTest {
         RowFactory.create("a", "P2", 1000.0, 100.0, 40.0, rate / 2, 0.05, 0.1, 0.01, 0.0),
         // P3: not worth it either way, and no cost history: nothing to lose.
         RowFactory.create("a", "P3", 1000.0, 100.0, null, rate, 0.5, 0.0, 0.1, 0.0),
+        // P4: behind a hard line (never granted), so a grant today takes nothing from it.
+        RowFactory.create("a", "P4", 1000.0, 100.0, 20.0, rate, 0.1, 0.0, 0.0, 0.0),
         // Another customer for whom a grant makes the next one worth more: a negative cost.
-        RowFactory.create("b", "P1", 1000.0, 100.0, 20.0, rate, 0.05, 0.0, 0.06, 0.0));
+        RowFactory.create("b", "P1", 1000.0, 100.0, 20.0, rate, 0.05, 0.0, 0.06, 0.0),
+        // One grant from the sporadic cap: after a grant today, the next request is held and loses all of its 80.
+        RowFactory.create("c", "P1", 1000.0, 100.0, 20.0, rate, 0.1, 0.0, 0.035, 0.0));
     Map<String, Double> cost = new HashMap<>();
-    for (Row r : Scoring.withEntitlement(TestSpark.session().createDataFrame(rows, SCHEMA), 365).collectAsList()) {
+    for (Row r : Scoring.withEntitlement(TestSpark.session().createDataFrame(rows, SCHEMA), 365,
+        col("policy").notEqual("P4"), col("customer_id").equalTo("c")).collectAsList()) {
       cost.put(r.getAs("customer_id") + "/" + r.getAs("policy"), r.getAs(ScoreCols.ENTITLEMENT_COST));
     }
     double expectedA = (1 - Math.exp(-1)) * 65 + (1 - Math.exp(-0.5)) * 20;
-    for (String p : List.of("P1", "P2", "P3")) {
+    for (String p : List.of("P1", "P2", "P3", "P4")) {
       assertEquals(expectedA, cost.get("a/" + p), 1e-9, "the same for every policy the customer may ask for");
     }
     assertEquals(-(1 - Math.exp(-1)) * 10, cost.get("b/P1"), 1e-9);
+    assertEquals((1 - Math.exp(-1)) * 80, cost.get("c/P1"), 1e-9);
   }
 }
