@@ -33,10 +33,12 @@ class PostgresPublisherTest {
   private static Dataset<Row> scores(long n, String model) {
     return TestSpark.session().range(n).selectExpr(
         "format_string('C%08d', id) as customer_id", "'TRIAL_EXTENSION' as policy", "'FLEX' as recommendation",
-        "12.5D as max_concession", "40.0D as expected_net_value", "52.5D as expected_value", "12.5D as expected_cost",
+        "12.5D as max_concession", "40.0D as expected_net_value", "25.0D as flex_threshold", "52.5D as expected_value",
+        "12.5D as expected_cost", "0.0D as entitlement_cost",
         "0.05D as uplift_retention", "0.01D as uplift_referrals", "false as uplift_calibrated",
         "array('clv') as outside_support", "1000.0D as clv", "250.0D as referral_value",
-        "cast(id % 3 as bigint) as past_grants", "'T1' as team", "array('BELOW_FLOOR') as reason_codes",
+        "cast(id % 3 as bigint) as past_grants", "2 as sporadic_cap", "0.002D as expected_requests_per_day",
+        "'T1' as team", "array('BELOW_FLOOR') as reason_codes",
         "array(named_struct('feature', 'tenure_days', 'direction', 'raises', 'effect', 0.02D, 'text', "
             + "'long tenure (900 days)')) as reasons",
         "'" + model + "' as model_version", "date'2026-11-02' as valid_until");

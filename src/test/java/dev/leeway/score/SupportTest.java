@@ -44,9 +44,12 @@ class SupportTest {
   }
 
   private static Map<String, Row> recommend(boolean flexOutside) {
+    // No share ceiling: four rows are not a policy's requests.
     LeewayConfig c = LeewayConfig.load(new File("conf/local.conf"), Map.of("leeway.score.flex_floor", "10",
-        "leeway.score.flex_outside_support", String.valueOf(flexOutside)));
+        "leeway.score.flex_outside_support", String.valueOf(flexOutside),
+        "leeway.score.sporadic_cap.max_share_flexed", "{ default = -1 }"));
     Dataset<Row> scored = rows()
+        .withColumn(ScoreCols.EXPECTED_REQUESTS, org.apache.spark.sql.functions.lit(0.001))
         .withColumn(ScoreCols.OUTSIDE_SUPPORT, Scoring.outsideSupport(SUPPORT));
     Map<String, Row> out = new LinkedHashMap<>();
     for (Row r : new Recommender(c.score()).apply(scored).collectAsList()) {
