@@ -138,8 +138,7 @@ public final class Recommender {
    * sporadic cap, support, and the floor. {@link ScoreCols#OUTSIDE_SUPPORT} is optional (absent: every row in support).
    */
   public Dataset<Row> firm(Dataset<Row> scored) {
-    Column value = col(ScoreCols.UPLIFT_RETENTION).multiply(col(ScoreCols.CLV))
-        .plus(col(ScoreCols.UPLIFT_REFERRALS).multiply(col(ScoreCols.REFERRAL_VALUE)));
+    Column value = value(col(ScoreCols.UPLIFT_RETENTION), col(ScoreCols.UPLIFT_REFERRALS));
     Column entitlement = List.of(scored.columns()).contains(ScoreCols.ENTITLEMENT_COST)
         ? coalesce(col(ScoreCols.ENTITLEMENT_COST), lit(0.0)) : lit(0.0);
     Dataset<Row> d = scored
@@ -163,6 +162,11 @@ public final class Recommender {
             code(functions.size(col(ScoreCols.REASON_CODES)).equalTo(0).and(not(net.gt(0))), NOT_WORTH_COST))))
         .withColumn(ScoreCols.REASON_CODES, filter(col(ScoreCols.REASON_CODES), Column::isNotNull));
     return d;
+  }
+
+  /** The value of a grant with these uplifts: retention uplift x CLV + referrals uplift x referral value. */
+  static Column value(Column retention, Column referrals) {
+    return retention.multiply(col(ScoreCols.CLV)).plus(referrals.multiply(col(ScoreCols.REFERRAL_VALUE)));
   }
 
   /**

@@ -263,17 +263,13 @@ public final class Scoring {
    * {@link #NEXT_REFERRALS}).
    */
   static Dataset<Row> withEntitlement(Dataset<Row> d, int windowDays, Column grantable, Column capReached) {
-    Column now = greatest(value(col(ScoreCols.UPLIFT_RETENTION), col(ScoreCols.UPLIFT_REFERRALS))
+    Column now = greatest(Recommender.value(col(ScoreCols.UPLIFT_RETENTION), col(ScoreCols.UPLIFT_REFERRALS))
         .minus(col(ScoreCols.EXPECTED_COST)), lit(0.0));
-    Column next = when(capReached, lit(0.0)).otherwise(greatest(value(col(NEXT_RETENTION), col(NEXT_REFERRALS))
-        .minus(col(ScoreCols.EXPECTED_COST)), lit(0.0)));
+    Column next = when(capReached, lit(0.0)).otherwise(greatest(Recommender.value(col(NEXT_RETENTION),
+        col(NEXT_REFERRALS)).minus(col(ScoreCols.EXPECTED_COST)), lit(0.0)));
     Column asks = lit(1.0).minus(exp(col(ScoreCols.EXPECTED_REQUESTS).multiply(-windowDays)));
     Column loss = when(grantable, coalesce(asks.multiply(now.minus(next)), lit(0.0))).otherwise(0.0);
     return d.withColumn(ScoreCols.ENTITLEMENT_COST, sum(loss).over(Window.partitionBy(Cols.CUSTOMER_ID)));
-  }
-
-  private static Column value(Column retention, Column referrals) {
-    return retention.multiply(col(ScoreCols.CLV)).plus(referrals.multiply(col(ScoreCols.REFERRAL_VALUE)));
   }
 
   private static List<Map<String, Object>> rateFacts(List<RequestRates.Params> rates) {
