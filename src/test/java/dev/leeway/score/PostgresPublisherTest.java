@@ -1,6 +1,14 @@
 package dev.leeway.score;
 
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.when;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -106,7 +114,10 @@ class PostgresPublisherTest {
     p.publish(scores(1_000, "m1"), LocalDate.parse("2026-11-01"), "m1");
     // A duplicate (customer, policy) breaks the primary key after the load: nothing may be swapped in.
     Dataset<Row> duplicated = scores(500, "m2").unionByName(scores(10, "m2"));
-    assertThrows(SQLException.class, () -> p.publish(duplicated, LocalDate.parse("2026-11-02"), "m2"));
+    SQLException e = assertThrows(SQLException.class,
+        () -> p.publish(duplicated, LocalDate.parse("2026-11-02"), "m2"));
+    assertTrue(e.getMessage().contains("duplicate (customer_id, policy)") && e.getMessage().contains("10 keys"),
+        e.getMessage());
     try (Connection c = connect(); Statement st = c.createStatement()) {
       try (ResultSet rs = st.executeQuery("SELECT count(*), min(model_version) FROM scores_fail")) {
         rs.next();
@@ -130,5 +141,125 @@ class PostgresPublisherTest {
     PostgresPublisher.Target inUrl = new PostgresPublisher.Target("jdbc:postgresql://h/db?password=hunter2", "u", "");
     assertTrue(!inUrl.toString().contains("hunter2"), "nor a password in the URL: " + inUrl);
     assertThrows(ConfigError.class, () -> publisher("scores; DROP TABLE x"));
+  }
+
+  @Test
+  void grantsAndDependentViewsSurviveRepublishing() throws Exception {
+    PostgresPublisher p = publisher("scores_grants");
+    p.publish(scores(50, "m1"), LocalDate.parse("2026-11-01"), "m1");
+    long oid;
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      st.execute("DO $$ BEGIN CREATE ROLE reader_x NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+      st.execute("GRANT SELECT ON scores_grants TO reader_x");
+      st.execute("CREATE VIEW scores_grants_flex AS SELECT customer_id, policy, model_version FROM scores_grants "
+          + "WHERE recommendation = 'FLEX'");
+      oid = oid(st, "scores_grants");
+    }
+    // The second run holds 20 of its 80 rows back: the view must show the new 60 FLEX rows, all of model m2.
+    Dataset<Row> second = scores(80, "m2")
+        .withColumn("recommendation", when(col("customer_id").lt("C00000020"), lit("HOLD")).otherwise(lit("FLEX")));
+    assertEquals(80, p.publish(second, LocalDate.parse("2026-11-02"), "m2"));
+    assertEquals(80, p.publish(second, LocalDate.parse("2026-11-02"), "m2"), "a re-run of a date publishes again");
+
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      try (ResultSet rs = st.executeQuery("SELECT count(*), min(model_version), max(model_version), min(customer_id) "
+          + "FROM scores_grants_flex")) {
+        rs.next();
+        assertEquals(60, rs.getLong(1), "the view reads the new rows");
+        assertEquals("m2", rs.getString(2));
+        assertEquals("m2", rs.getString(3));
+        assertEquals("C00000020", rs.getString(4));
+      }
+      try (ResultSet rs = st.executeQuery("SELECT has_table_privilege('reader_x', 'scores_grants', 'SELECT')")) {
+        rs.next();
+        assertTrue(rs.getBoolean(1), "the grant survives");
+      }
+      assertEquals(oid, oid(st, "scores_grants"), "the published table is the same table, its contents swapped");
+      try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_constraint "
+          + "WHERE conrelid = 'scores_grants'::regclass AND contype = 'p'")) {
+        rs.next();
+        assertEquals(1, rs.getLong(1), "the published table has its primary key");
+      }
+      try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'scores_grants_staging%'")) {
+        rs.next();
+        assertEquals(0, rs.getLong(1), "no staging table is left");
+      }
+    }
+  }
+
+  private static long oid(Statement st, String table) throws SQLException {
+    try (ResultSet rs = st.executeQuery("SELECT '" + table + "'::regclass::oid")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  @Test
+  void awkwardTextRoundTripsThroughCopy() throws Exception {
+    String team = "north\teast\nline two\r\n\\.\nback\\slash \"quoted\", comma \\N NULL";
+    String reason = "naïve «Größe» — 'single' \"double\" \\ 😀 {brace} [x]";
+    Dataset<Row> awkward = scores(5, "m1")
+        .withColumn("team", when(col("customer_id").equalTo("C00000001"), lit(team)).otherwise(col("team")))
+        .withColumn("clv", when(col("customer_id").equalTo("C00000001"), lit(null).cast("double"))
+            .otherwise(col("clv")))
+        .withColumn("outside_support", when(col("customer_id").equalTo("C00000001"),
+            expr("filter(outside_support, x -> false)")).otherwise(col("outside_support")))
+        .withColumn("reason_codes", when(col("customer_id").equalTo("C00000001"),
+            array(lit("A,B"), lit("q\"uote"), lit("back\\slash"), lit("NULL"), lit(""), lit("{x}"),
+                lit(null).cast("string"), lit("tab\there"))).otherwise(col("reason_codes")))
+        .withColumn("reasons", when(col("customer_id").equalTo("C00000001"),
+            array(struct(lit("tenure_days").as("feature"), lit("raises").as("direction"), lit(0.02).as("effect"),
+                lit(reason).as("text")))).otherwise(col("reasons")));
+    assertEquals(5, publisher("scores_text").publish(awkward, LocalDate.parse("2026-11-01"), "m1"));
+
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      try (ResultSet rs = st.executeQuery("SELECT team, clv, cardinality(outside_support), outside_support::text, "
+          + "reason_codes, reasons->0->>'text', reasons->0->>'feature', run_date FROM scores_text "
+          + "WHERE customer_id = 'C00000001'")) {
+        assertTrue(rs.next());
+        assertEquals(team, rs.getString(1), "tabs, newlines, backslashes, quotes and commas survive");
+        rs.getDouble(2);
+        assertTrue(rs.wasNull(), "a NULL clv stays NULL");
+        assertEquals(0, rs.getInt(3), "an empty array stays empty (not NULL)");
+        assertEquals("{}", rs.getString(4));
+        assertArrayEquals(new String[] {"A,B", "q\"uote", "back\\slash", "NULL", "", "{x}", null, "tab\there"},
+            (String[]) rs.getArray(5).getArray(), "array elements are quoted; a NULL element stays NULL");
+        assertEquals(reason, rs.getString(6), "unicode and quotes in the reasons JSON survive");
+        assertEquals("tenure_days", rs.getString(7));
+        assertEquals("2026-11-01", rs.getString(8));
+      }
+      try (ResultSet rs = st.executeQuery("SELECT count(*), count(clv), min(team), max(team) FROM scores_text "
+          + "WHERE customer_id <> 'C00000001'")) {
+        rs.next();
+        assertEquals(4, rs.getLong(1));
+        assertEquals(4, rs.getLong(2), "the other rows keep their values");
+        assertEquals("T1", rs.getString(3));
+        assertEquals("T1", rs.getString(4));
+      }
+    }
+  }
+
+  @Test
+  void sweepStagingDropsOnlyThatRunDatesLeftovers() throws Exception {
+    PostgresPublisher p = publisher("scores_sweep");
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      for (String t : List.of("scores_sweep_staging_20261101_abcdef123456", "scores_sweep_staging_20261102_abcdef123456",
+          "scores_sweep_staging_20261101_keep_me", "scores_sweepx_staging_20261101_abcdef123456")) {
+        st.execute("CREATE TABLE " + t + " (" + PostgresPublisher.columnsDdl() + ")");
+      }
+    }
+    assertEquals(1, p.sweepStaging(LocalDate.parse("2026-11-01")));
+    assertEquals(0, p.sweepStaging(LocalDate.parse("2026-11-01")), "nothing is left to sweep");
+    try (Connection c = connect(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT tablename FROM pg_tables WHERE tablename LIKE 'scores_sweep%' "
+            + "ORDER BY tablename")) {
+      List<String> left = new ArrayList<>();
+      while (rs.next()) {
+        left.add(rs.getString(1));
+      }
+      assertEquals(List.of("scores_sweep_staging_20261101_keep_me", "scores_sweep_staging_20261102_abcdef123456",
+          "scores_sweepx_staging_20261101_abcdef123456"), left, "another date's staging table is left alone");
+      assertFalse(left.contains("scores_sweep_staging_20261101_abcdef123456"));
+    }
   }
 }
