@@ -10,6 +10,8 @@ import dev.leeway.generate.WorldKind;
 import dev.leeway.ingest.IngestJob;
 import dev.leeway.outcomes.OutcomesJob;
 import dev.leeway.run.Runner;
+import dev.leeway.tables.Catalog;
+import dev.leeway.tables.Published;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -131,7 +133,9 @@ public final class EffectsBenchmark {
         base.outcomes().inactivityDays(), world, hiddenConfounding), in);
     LeewayConfig cfg = withOverrides.apply(Map.of("leeway.paths.input_root", in, "leeway.paths.output_root", out));
     java.time.LocalDate runDate = GeneratorSpec.DEFAULT_END_DATE;
-    Runner.Outcome o = new Runner().run(spark, cfg, runDate, "benchmark-effects",
+    // A session per output root: each has its own catalog of published tables.
+    SparkSession session = spark.newSession();
+    Runner.Outcome o = new Runner().run(session, cfg, runDate, "benchmark-effects",
         List.of(new IngestJob(), new OutcomesJob(), new EffectsJob()));
     if (!o.succeeded()) {
       throw new IllegalStateException("Cannot benchmark " + world + " seed " + seed + ": " + o.error(), o.failure());
@@ -139,9 +143,10 @@ public final class EffectsBenchmark {
     String runDir = out + "/runs/" + runDate;
     String outcomeCol = EffectsEstimator.outcomes(cfg).stream().filter(x -> x.name().equals(outcome)).findFirst()
         .orElseThrow(() -> new IllegalArgumentException("Cannot benchmark: unknown outcome " + outcome)).column();
-    Dataset<org.apache.spark.sql.Row> used = spark.read().parquet(runDir + "/effects/rows")
+    Published published = new Published(session, Catalog.open(session, cfg), out);
+    Dataset<org.apache.spark.sql.Row> used = published.read(runDate, EffectsJob.NAME, EffectsJob.table("rows"))
         .filter("in_overlap and treated = 1").select("exception_id", "policy");
-    Dataset<org.apache.spark.sql.Row> mature = spark.read().parquet(runDir + "/outcomes/requests")
+    Dataset<org.apache.spark.sql.Row> mature = published.read(runDate, OutcomesJob.NAME, OutcomesJob.REQUESTS)
         .filter(col(outcomeCol).isNotNull()).select("exception_id");
     Map<String, Double> truth = new TreeMap<>();
     for (org.apache.spark.sql.Row r : spark.read().parquet(in + "/truth/requests")

@@ -5,23 +5,22 @@ import static org.apache.spark.sql.functions.col;
 import dev.leeway.contract.Cols;
 import dev.leeway.causal.nuisance.Nuisance;
 import dev.leeway.features.FeatureCols;
-import dev.leeway.io.Files;
 import dev.leeway.io.RunLayout;
 import dev.leeway.outcomes.OutcomeCols;
 import dev.leeway.outcomes.OutcomesJob;
+import dev.leeway.run.PausePoints;
 import dev.leeway.run.Stage;
 import dev.leeway.run.StageContext;
 import dev.leeway.run.StageResult;
+import dev.leeway.tables.AuditedWrite;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -41,26 +40,29 @@ public final class EffectsJob implements Stage {
   public StageResult run(StageContext ctx) throws Exception {
     SparkSession spark = ctx.spark();
     Dataset<Row> requests = OutcomesJob.readRequests(ctx, "estimate effects");
-    FileSystem fs = Files.of(ctx.layout().runDir(), spark.sparkContext().hadoopConfiguration());
-    Path staging = ctx.layout().newStagingDir(NAME);
-    Path work = new Path(staging, "_work");
-    try {
-      EffectsEstimator.Result r = new EffectsEstimator(ctx.config()).estimate(requests,
-          RunLayout.materializer(spark, work));
-      double threshold = ctx.config().effects().smdThreshold();
-      write(EffectsTables.estimates(spark, r.estimates()), staging, "estimates");
-      write(EffectsTables.balance(spark, r.balance(), threshold), staging, "balance");
-      write(EffectsTables.roi(spark, r.roi()), staging, "roi");
-      write(rowsTable(r.rows(), EffectsEstimator.outcomes(ctx.config())), staging, "rows");
-      EffectsSummary summary = EffectsSummary.of(ctx.runDate().toString(), ctx.config().effects(), r);
-      ctx.layout().writeAtomically(new Path(staging, "summary.json"), summary.write());
-      fs.delete(work, true);
-      ctx.layout().publish(staging, NAME);
-      Path published = ctx.layout().stageDir(NAME);
-      return new StageResult(NAME, Map.of(), List.of(published.toString()), warnings(summary), metrics(summary));
-    } finally {
-      ctx.layout().discard(staging);
-    }
+    EffectsEstimator.Result r = new EffectsEstimator(ctx.config()).estimate(requests,
+        RunLayout.materializer(spark, ctx.layout().workDir(NAME)));
+    double threshold = ctx.config().effects().smdThreshold();
+    EffectsSummary summary = EffectsSummary.of(ctx.runDate().toString(), ctx.config().effects(), r);
+    AuditedWrite published = ctx.writeAuditPublish(NAME, audit -> {
+      audit.write(table("estimates"), EffectsTables.estimates(spark, r.estimates()).coalesce(1));
+      audit.write(table("balance"), EffectsTables.balance(spark, r.balance(), threshold).coalesce(1));
+      audit.write(table("roi"), EffectsTables.roi(spark, r.roi()).coalesce(1));
+      audit.write(table("rows"), rowsTable(r.rows(), EffectsEstimator.outcomes(ctx.config())));
+      PausePoints.at("effects.audited");
+      return audit;
+    });
+    // The summary follows the tables: what it describes is published when a reader sees it.
+    Path summaryFile = new Path(ctx.layout().stageDir(NAME), "summary.json");
+    ctx.layout().writeAtomically(summaryFile, summary.write());
+    List<String> outputs = new ArrayList<>(ctx.describe(published.published()));
+    outputs.add(summaryFile.toString());
+    return new StageResult(NAME, Map.of(), outputs, warnings(summary), metrics(summary));
+  }
+
+  /** The published name of one of this stage's tables, e.g. effects_roi. */
+  public static String table(String name) {
+    return NAME + "_" + name;
   }
 
   /** What the console and the status file show: the population, and per policy the primary estimate. */
@@ -93,10 +95,6 @@ public final class EffectsJob implements Stage {
           + "estimates may carry confounding the models did not remove");
     }
     return out;
-  }
-
-  private static void write(Dataset<Row> d, Path staging, String name) {
-    d.coalesce(1).write().mode(SaveMode.ErrorIfExists).parquet(new Path(staging, name).toString());
   }
 
   /** Per request: fold, propensity, overlap and each outcome model's predictions (for audits and uplift models). */

@@ -12,4 +12,6 @@ public final class ExitCodes {
   public static final int USAGE = 2;
   /** Bad input (missing folder, file or column): fix the input data. */
   public static final int BAD_INPUT = 3;
+  /** Another run of the same run date holds its lease: nothing was done; retry once that run has finished. */
+  public static final int LOCKED = 4;
 }

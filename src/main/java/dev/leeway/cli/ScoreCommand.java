@@ -10,8 +10,9 @@ import picocli.CommandLine.Command;
     description = "Scores every active customer for every policy with the current model: predicted uplift in "
         + "retention and referrals, expected net value, a recommendation (FLEX, CONSIDER, HOLD_LINE) after the "
         + "guardrails (hard lines, sporadic cap, budgets), the largest concession worth making and the features "
-        + "that drove the uplift. Publishes <output_root>/scores/run_date=<run-date> and then switches "
-        + "<output_root>/scores/LATEST; writes a summary to <output_root>/runs/<run-date>/score.")
+        + "that drove the uplift. Publishes the run date's partition of the scores table, then serves it "
+        + "(<output_root>/scores/LATEST, PostgreSQL) unless a later run date is served already (a backfill); writes "
+        + "a summary to <output_root>/runs/<run-date>/score.")
 final class ScoreCommand extends StageCommand {
   @Override
   List<Stage> stages() {

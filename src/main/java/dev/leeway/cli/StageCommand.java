@@ -4,6 +4,7 @@ import dev.leeway.config.ConfigError;
 import dev.leeway.config.LeewayConfig;
 import dev.leeway.io.RunLayout;
 import dev.leeway.run.Errors;
+import dev.leeway.run.RunLease;
 import dev.leeway.run.Runner;
 import dev.leeway.run.Stage;
 import dev.leeway.run.StageResult;
@@ -45,7 +46,13 @@ abstract class StageCommand implements Callable<Integer> {
     }
     SparkSession spark = parent.sessions.open(config);
     try {
-      Runner.Outcome outcome = new Runner().run(spark, config, runDate, spec.name(), stages());
+      Runner.Outcome outcome;
+      try {
+        outcome = new Runner().run(spark, config, runDate, spec.name(), stages());
+      } catch (RunLease.Held e) {
+        err.println("leeway: " + e.getMessage());
+        return ExitCodes.LOCKED;
+      }
       for (StageResult r : outcome.results()) {
         printStage(out, r);
       }

@@ -11,10 +11,21 @@ import java.util.Map;
 /** The whole validated configuration of a Leeway run, built once at start-up from conf/ files and flags. */
 public record LeewayConfig(
     String source, Paths paths, SparkSettings spark, IngestSettings ingest, FeatureSettings features,
-    OutcomeSettings outcomes, EffectSettings effects, TrainSettings train, ScoreSettings score) {
+    OutcomeSettings outcomes, EffectSettings effects, TrainSettings train, ScoreSettings score,
+    CatalogSettings catalog, RunSettings run) {
 
   /** Where inputs are read and outputs written. */
   public record Paths(String inputRoot, String outputRoot) {}
+
+  /**
+   * The Iceberg catalog published tables live in: its Spark name, the namespace, and the catalog properties passed
+   * to Spark as {@code spark.sql.catalog.<name>.<key>}. An empty {@code warehouse} of a {@code hadoop} catalog
+   * means {@code <output_root>/warehouse}.
+   */
+  public record CatalogSettings(String name, String namespace, Map<String, String> properties) {}
+
+  /** One run per run date at a time: a lease taken over when its holder stops renewing it. */
+  public record RunSettings(int lockStaleMinutes, int heartbeatSeconds) {}
 
   /** Spark session settings; master applies to embedded runs only. */
   public record SparkSettings(String master, String appName, Map<String, String> conf) {}
@@ -239,12 +250,28 @@ public record LeewayConfig(
         c.bool("leeway.score.postgres.enabled"),
         nonBlank(c, "leeway.score.postgres.table"));
 
+    Map<String, String> catalogProps = new java.util.TreeMap<>(c.stringMap("leeway.catalog.properties"));
+    if ("hadoop".equals(catalogProps.get("type")) && catalogProps.getOrDefault("warehouse", "").isBlank()) {
+      org.apache.hadoop.fs.Path warehouse = new org.apache.hadoop.fs.Path(paths.outputRoot(), "warehouse");
+      // Iceberg records the paths of tables and files as given: a relative path would only resolve from here.
+      catalogProps.put("warehouse", warehouse.toUri().getScheme() == null
+          ? new File(warehouse.toString()).getAbsolutePath() : warehouse.toString());
+    }
+    catalogProps.values().removeIf(String::isBlank);
+    CatalogSettings catalog = new CatalogSettings(
+        sqlName(c, "leeway.catalog.name"),
+        sqlName(c, "leeway.catalog.namespace"),
+        Map.copyOf(catalogProps));
+    RunSettings run = new RunSettings(
+        atLeast(c, "leeway.run.lock_stale_minutes", 1),
+        atLeast(c, "leeway.run.heartbeat_seconds", 1));
+
     List<String> unknown = c.unreadKeys("leeway");
     if (!unknown.isEmpty()) {
       throw new ConfigError("Unknown configuration key(s) in " + source + ": " + String.join(", ", unknown)
           + " (check the spelling against conf/base.conf)");
     }
-    return new LeewayConfig(source, paths, spark, ingest, features, outcomes, effects, train, score);
+    return new LeewayConfig(source, paths, spark, ingest, features, outcomes, effects, train, score, catalog, run);
   }
 
   /** Money limits by name (policy or team) with a {@code default}; each a number >= 0, or -1 for no limit. */
@@ -318,6 +345,15 @@ public record LeewayConfig(
     }
     if (v.stream().distinct().count() != v.size()) {
       throw new ConfigError("Configuration key " + path + " must not name a column twice, got " + v);
+    }
+    return v;
+  }
+
+  /** A catalog or namespace name: letters, digits and underscores, as Spark SQL identifiers need no quoting. */
+  private static String sqlName(TrackedConfig c, String path) {
+    String v = nonBlank(c, path);
+    if (!v.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+      throw new ConfigError("Configuration key " + path + " must be letters, digits and underscores, got '" + v + "'");
     }
     return v;
   }

@@ -15,7 +15,7 @@ import static org.apache.spark.sql.functions.when;
 
 import dev.leeway.config.LeewayConfig.FeatureSettings;
 import dev.leeway.contract.Cols;
-import dev.leeway.io.ConformedTables;
+import dev.leeway.ingest.ConformedTables;
 import dev.leeway.io.InputError;
 import java.util.ArrayList;
 import java.util.List;

@@ -18,27 +18,27 @@ import dev.leeway.contract.Contracts;
 import dev.leeway.contract.TableContract;
 import dev.leeway.io.InputReader;
 import dev.leeway.io.RawTable;
+import dev.leeway.run.PausePoints;
 import dev.leeway.run.Stage;
 import dev.leeway.run.StageContext;
 import dev.leeway.run.StageResult;
 import dev.leeway.run.TableCounts;
+import dev.leeway.tables.AuditedWrite;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 
 /**
- * Validates every raw row against the data contract and writes conformed Parquet tables plus a quarantine of
- * rejected rows with their reasons, under runs/&lt;date&gt;/ingest/{conformed,quarantine}/&lt;table&gt;.
- * Rows read = rows conformed + rows quarantined, per table, or the stage fails.
+ * Validates every raw row against the data contract and publishes, per input table, a conformed table
+ * ({@code conformed_<table>}) and a quarantine of rejected rows with their reasons ({@code quarantine_<table>}),
+ * each the run date's partition of an Iceberg table. Rows read = rows conformed + rows quarantined, per table, on
+ * the audit branch, or the stage fails and publishes nothing.
  */
 public final class IngestJob implements Stage {
   public static final String NAME = "ingest";
@@ -50,20 +50,23 @@ public final class IngestJob implements Stage {
     return NAME;
   }
 
-  /** Folder of a conformed table within a published (or staging) ingest folder. */
-  public static Path conformedPath(Path ingestDir, String table) {
-    return new Path(new Path(ingestDir, CONFORMED), table);
+  /** The published table of a conformed input, e.g. conformed_customers. */
+  public static String conformedTable(String table) {
+    return CONFORMED + "_" + table;
+  }
+
+  /** The published quarantine of an input, e.g. quarantine_exceptions. */
+  public static String quarantineTable(String table) {
+    return QUARANTINE + "_" + table;
   }
 
   @Override
   public StageResult run(StageContext ctx) throws Exception {
     LeewayConfig cfg = ctx.config();
-    SparkSession spark = ctx.spark();
-    InputReader reader = new InputReader(spark, cfg.ingest().csv(), cfg.ingest().piiColumns());
-    Path staging = ctx.layout().newStagingDir(NAME);
+    InputReader reader = new InputReader(ctx.spark(), cfg.ingest().csv(), cfg.ingest().piiColumns());
     Map<String, TableCounts> counts = new LinkedHashMap<>();
     List<String> warnings = new ArrayList<>();
-    try {
+    Map<String, Long> snapshots = ctx.writeAuditPublish(NAME, audit -> {
       // Read every header first: a missing folder or column fails the run before any table is scanned.
       List<TableContract> contracts = Contracts.all(cfg.features());
       List<RawTable> raws = new ArrayList<>();
@@ -82,20 +85,16 @@ public final class IngestJob implements Stage {
         if (customerIds != null) {
           checked = markUnknownCustomers(checked, contract, customerIds);
         }
-        TableCounts tc = writeTable(spark, checked, contract, staging);
+        TableCounts tc = writeTable(checked, contract, audit);
         counts.put(contract.name(), tc);
         if (contract.name().equals(Contracts.CUSTOMERS.name())) {
-          customerIds = spark.read().parquet(conformedPath(staging, contract.name()).toString())
-              .select(Cols.CUSTOMER_ID);
+          customerIds = audit.onBranch(conformedTable(contract.name())).select(Cols.CUSTOMER_ID);
         }
       }
-      ctx.layout().publish(staging, NAME);
-    } finally {
-      ctx.layout().discard(staging);
-    }
-    Path published = ctx.layout().stageDir(NAME);
-    List<String> outputs = List.of(new Path(published, CONFORMED).toString(), new Path(published, QUARANTINE).toString());
-    return new StageResult(NAME, counts, outputs, warnings, Map.of());
+      PausePoints.at("ingest.audited");
+      return audit;
+    }).published();
+    return new StageResult(NAME, counts, ctx.describe(snapshots), warnings, Map.of());
   }
 
   /** Rows whose customer reference is not a conformed customer get a reason. */
@@ -116,7 +115,7 @@ public final class IngestJob implements Stage {
     return out;
   }
 
-  private TableCounts writeTable(SparkSession spark, Dataset<Row> checked, TableContract contract, Path staging) {
+  private TableCounts writeTable(Dataset<Row> checked, TableContract contract, AuditedWrite audit) {
     Dataset<Row> persisted = checked.persist(StorageLevel.MEMORY_AND_DISK());
     try {
       long rowsIn = persisted.count();
@@ -142,21 +141,16 @@ public final class IngestJob implements Stage {
       quarantineCols.add(col(Cols.Q_SOURCE_FILE));
       quarantineCols.add(col(Cols.Q_SOURCE_ROW));
 
-      String conformedPath = conformedPath(staging, contract.name()).toString();
-      String quarantinePath = new Path(new Path(staging, QUARANTINE), contract.name()).toString();
-      persisted.filter(valid).select(conformedCols.toArray(Column[]::new))
-          .write().mode(SaveMode.ErrorIfExists).parquet(conformedPath);
-      persisted.filter(not(valid)).select(quarantineCols.toArray(Column[]::new))
-          .write().mode(SaveMode.ErrorIfExists).parquet(quarantinePath);
-
-      long rowsOut = spark.read().parquet(conformedPath).count();
-      Dataset<Row> quarantined = spark.read().parquet(quarantinePath);
-      long rowsQuarantined = quarantined.count();
+      // The counts are those of what the audit branch holds: what would be published.
+      long rowsOut = audit.write(conformedTable(contract.name()),
+          persisted.filter(valid).select(conformedCols.toArray(Column[]::new))).count();
+      long rowsQuarantined = audit.write(quarantineTable(contract.name()),
+          persisted.filter(not(valid)).select(quarantineCols.toArray(Column[]::new))).count();
       Map<String, Long> reasons = reasonCounts(persisted.filter(not(valid)));
       TableCounts tc = new TableCounts(rowsIn, rowsOut, rowsQuarantined, reasons);
       if (!tc.reconciled()) {
-        throw new IllegalStateException("Cannot ingest table '" + contract.name() + "': counts do not reconcile: read "
-            + rowsIn + ", conformed " + rowsOut + ", quarantined " + rowsQuarantined);
+        throw new IllegalStateException("Check 'counts reconcile' failed for table '" + contract.name() + "': read "
+            + rowsIn + ", conformed " + rowsOut + ", quarantined " + rowsQuarantined + "; nothing was published");
       }
       return tc;
     } finally {

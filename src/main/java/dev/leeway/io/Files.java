@@ -4,11 +4,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.ChecksumFileSystem;
+import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 
 /** File-system access for Leeway's own small files and renames, without Hadoop's local .crc side files. */
@@ -20,19 +24,46 @@ public final class Files {
     return fs instanceof ChecksumFileSystem c ? c.getRawFileSystem() : fs;
   }
 
-  /** Writes a small text file atomically: a hidden temporary file beside it, then a rename over it. */
+  /**
+   * Writes a small text file so that a reader sees the old content or the new, never none and never a part: on a
+   * local disk a temporary file moved over it in one step, on HDFS a rename with overwrite (one step there), on an
+   * object store one upload (an object appears whole).
+   */
   public static void writeAtomically(FileSystem fs, Path file, String text) throws IOException {
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    String scheme = fs.getUri().getScheme();
+    if (isObjectStore(scheme)) {
+      try (OutputStream out = fs.create(file, true)) {
+        out.write(bytes);
+      }
+      return;
+    }
     fs.mkdirs(file.getParent());
     Path tmp = new Path(file.getParent(), "." + file.getName() + "." + UUID.randomUUID() + ".tmp");
     try (OutputStream out = fs.create(tmp, true)) {
-      out.write(text.getBytes(StandardCharsets.UTF_8));
+      out.write(bytes);
     }
-    if (fs.exists(file)) {
-      fs.delete(file, false);
+    try {
+      if ("file".equals(scheme)) {
+        java.nio.file.Files.move(local(fs, tmp), local(fs, file), StandardCopyOption.ATOMIC_MOVE,
+            StandardCopyOption.REPLACE_EXISTING);
+      } else {
+        FileContext.getFileContext(fs.getUri(), fs.getConf()).rename(tmp, file, Options.Rename.OVERWRITE);
+      }
+    } catch (IOException e) {
+      fs.delete(tmp, false);
+      throw new IOException("Cannot write " + file + ": moving " + tmp + " over it failed: " + e.getMessage(), e);
     }
-    if (!fs.rename(tmp, file)) {
-      throw new IOException("Cannot write " + file + ": rename of " + tmp + " failed");
-    }
+  }
+
+  /** Stores where a rename is a copy: s3a, gs, abfs, wasb, oss. */
+  public static boolean isObjectStore(String scheme) {
+    return scheme != null && List.of("s3a", "s3", "gs", "abfs", "abfss", "wasb", "wasbs", "oss").contains(scheme);
+  }
+
+  /** A path of the local file system as a JDK path. */
+  public static java.nio.file.Path local(FileSystem fs, Path p) {
+    return java.nio.file.Path.of(fs.makeQualified(p).toUri());
   }
 
   /** The trimmed text of a small file, or empty when it does not exist or is blank. */
@@ -46,25 +77,4 @@ public final class Files {
     }
   }
 
-  /**
-   * Moves a finished folder into place, replacing an earlier one: the earlier folder is first renamed into
-   * {@code asideDir}, then deleted once the new one is in place.
-   */
-  public static void moveIntoPlace(FileSystem fs, Path finished, Path target, Path asideDir) throws IOException {
-    fs.mkdirs(target.getParent());
-    Path old = null;
-    if (fs.exists(target)) {
-      old = new Path(asideDir, target.getName() + "-replaced-" + UUID.randomUUID());
-      fs.mkdirs(asideDir);
-      if (!fs.rename(target, old)) {
-        throw new IOException("Cannot publish: could not move " + target + " aside to " + old);
-      }
-    }
-    if (!fs.rename(finished, target)) {
-      throw new IOException("Cannot publish: rename of " + finished + " to " + target + " failed");
-    }
-    if (old != null) {
-      fs.delete(old, true);
-    }
-  }
 }

@@ -2,10 +2,10 @@ package dev.leeway.io;
 
 import java.io.IOException;
 import java.time.LocalDate;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
@@ -14,10 +14,13 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * Where a run's outputs live: {@code <output_root>/runs/<run-date>/<stage>/}. Each stage writes into a private
- * staging folder and is published with a rename, so a reader sees the old stage output or the new, never half.
+ * A run date's files under {@code <output_root>/runs/<run-date>/}: {@code status.json}, the lease, the attempt
+ * counter, per stage a folder of small files ({@code _published.json}, {@code summary.json}; the report), and a
+ * private {@code _work} folder for intermediate results. Published tables live in the catalog, not here.
  */
 public final class RunLayout {
+  private static final String WORK = "_work";
+
   private final Path runDir;
   private final Configuration hadoopConf;
 
@@ -30,7 +33,7 @@ public final class RunLayout {
     return runDir;
   }
 
-  /** The published folder of a stage, e.g. runs/2026-11-24/ingest. */
+  /** The folder of a stage's small files, e.g. runs/2026-11-24/effects. */
   public Path stageDir(String stage) {
     return new Path(runDir, stage);
   }
@@ -39,19 +42,68 @@ public final class RunLayout {
     return new Path(runDir, "status.json");
   }
 
-  /** A fresh staging folder for one attempt at a stage; hidden from readers (leading underscore). */
-  public Path newStagingDir(String stage) {
-    return new Path(new Path(runDir, "_staging"), stage + "-" + UUID.randomUUID());
+  /** The lease a run of this date holds while it runs. */
+  public Path lockFile() {
+    return new Path(runDir, "_lock");
   }
 
-  /** Replaces the stage's published folder with the staging folder. */
-  public void publish(Path staging, String stage) throws IOException {
-    Files.moveIntoPlace(fs(), staging, stageDir(stage), new Path(runDir, "_staging"));
+  /** A private folder for a stage's intermediate results; deleted after every stage and swept at the next run. */
+  public Path workDir(String stage) {
+    return new Path(new Path(runDir, WORK), stage);
+  }
+
+  /** Deletes every stage's intermediate results. */
+  public void deleteWork() throws IOException {
+    fs().delete(new Path(runDir, WORK), true);
+  }
+
+  /**
+   * The next attempt number of this date (1, 2, ...), recorded in {@code _attempts}; call it under the lease.
+   */
+  public int nextAttempt() throws IOException {
+    Path counter = new Path(runDir, "_attempts");
+    int last = Files.readSmall(fs(), counter).map(Integer::parseInt).orElse(0);
+    int next = last + 1;
+    writeAtomically(counter, next + "\n");
+    return next;
+  }
+
+  /**
+   * Removes what a killed attempt left: the work folder, an old-style staging folder, and hidden temporary files of
+   * atomic writes. Call it under the lease. Returns how many it removed.
+   */
+  public int sweep() throws IOException {
+    FileSystem fs = fs();
+    if (!fs.exists(runDir)) {
+      return 0;
+    }
+    int removed = 0;
+    for (String leftover : new String[] {WORK, "_staging"}) {
+      if (fs.delete(new Path(runDir, leftover), true)) {
+        removed++;
+      }
+    }
+    for (FileStatus f : fs.listStatus(runDir)) {
+      if (f.isDirectory()) {
+        for (FileStatus g : fs.listStatus(f.getPath())) {
+          removed += deleteIfTemporary(fs, g);
+        }
+      } else {
+        removed += deleteIfTemporary(fs, f);
+      }
+    }
+    return removed;
+  }
+
+  private static int deleteIfTemporary(FileSystem fs, FileStatus f) throws IOException {
+    String n = f.getPath().getName();
+    boolean temporary = n.startsWith(".") && (n.endsWith(".tmp") || n.contains(".stale-"));
+    return temporary && fs.delete(f.getPath(), false) ? 1 : 0;
   }
 
   /**
    * Stores intermediate results under {@code workDir} (step-1, step-2, ...) and reads each back: it cuts long plans
-   * and lets several aggregations share one computation. The caller deletes {@code workDir}.
+   * and lets several aggregations share one computation. The runner deletes {@code workDir} after the stage.
    */
   public static UnaryOperator<Dataset<Row>> materializer(SparkSession spark, Path workDir) {
     AtomicInteger step = new AtomicInteger();
@@ -62,21 +114,7 @@ public final class RunLayout {
     };
   }
 
-  /** Removes a staging folder left by a failed attempt. */
-  public void discard(Path staging) {
-    try {
-      FileSystem fs = fs();
-      fs.delete(staging, true);
-      Path parent = staging.getParent();
-      if (fs.exists(parent) && fs.listStatus(parent).length == 0) {
-        fs.delete(parent, false);
-      }
-    } catch (IOException ignored) {
-      // Best effort: a leftover staging folder is hidden and replaced by the next attempt.
-    }
-  }
-
-  /** Writes a small text file atomically (temporary file, then rename). */
+  /** Writes a small text file atomically. */
   public void writeAtomically(Path file, String text) throws IOException {
     Files.writeAtomically(fs(), file, text);
   }

@@ -64,22 +64,54 @@ public final class ScoreLookup {
       try (InputStream in = fs.open(latest)) {
         date = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
       }
-      return load(new Path(root, "run_date=" + date), LocalDate.parse(date), conf);
+      Path manifest = new Path(new Path(root, "served"), date + ".json");
+      if (fs.exists(manifest)) {
+        return load(files(fs, manifest), LocalDate.parse(date), conf);
+      }
+      // Sets published before manifests listed their files: a run_date= folder of Parquet files.
+      Path dir = new Path(root, "run_date=" + date);
+      FileStatus[] files = fs.listStatus(dir, p -> p.getName().endsWith(".parquet"));
+      Arrays.sort(files);
+      List<Path> paths = new ArrayList<>();
+      for (FileStatus f : files) {
+        paths.add(f.getPath());
+      }
+      return load(paths, LocalDate.parse(date), conf);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot load scores from " + scoresRoot + ": " + e.getMessage(), e);
     }
   }
 
-  /** Loads one run date's folder ({@code run_date=YYYY-MM-DD}). */
-  public static ScoreLookup load(Path dir, LocalDate runDate, Configuration conf) throws IOException {
-    FileSystem fs = dir.getFileSystem(conf);
-    FileStatus[] files = fs.listStatus(dir, p -> p.getName().endsWith(".parquet"));
-    Arrays.sort(files);
+  /**
+   * The data files a served manifest lists (a JSON document with a {@code "files"} array of paths): the Parquet files
+   * of the published snapshot. Read with a small scanner, so the library needs no JSON dependency.
+   */
+  static List<Path> files(FileSystem fs, Path manifest) throws IOException {
+    String json;
+    try (InputStream in = fs.open(manifest)) {
+      json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    java.util.regex.Matcher block = java.util.regex.Pattern.compile("\"files\"\\s*:\\s*\\[([^\\]]*)\\]")
+        .matcher(json);
+    if (!block.find()) {
+      throw new IOException("The served manifest " + manifest + " lists no files");
+    }
+    List<Path> out = new ArrayList<>();
+    java.util.regex.Matcher item = java.util.regex.Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"")
+        .matcher(block.group(1));
+    while (item.find()) {
+      out.add(new Path(item.group(1).replace("\\/", "/").replace("\\\\", "\\")));
+    }
+    return out;
+  }
+
+  /** Loads a set of Parquet files holding one run date's scores. */
+  public static ScoreLookup load(List<Path> files, LocalDate runDate, Configuration conf) throws IOException {
     Map<String, List<Score>> rows = new HashMap<>();
     Map<String, String> interned = new HashMap<>();
     int n = 0;
-    for (FileStatus f : files) {
-      try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), f.getPath()).withConf(conf)
+    for (Path f : files) {
+      try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), f).withConf(conf)
           .build()) {
         for (Group g = reader.read(); g != null; g = reader.read()) {
           Score s = score(g, runDate, interned);

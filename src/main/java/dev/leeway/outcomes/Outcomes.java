@@ -14,7 +14,7 @@ import static org.apache.spark.sql.functions.when;
 
 import dev.leeway.config.LeewayConfig.OutcomeSettings;
 import dev.leeway.contract.Cols;
-import dev.leeway.io.ConformedTables;
+import dev.leeway.ingest.ConformedTables;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;

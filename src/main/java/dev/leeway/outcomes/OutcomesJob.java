@@ -10,22 +10,19 @@ import dev.leeway.config.LeewayConfig;
 import dev.leeway.contract.Cols;
 import dev.leeway.features.FeatureCols;
 import dev.leeway.features.PointInTimeFeatures;
-import dev.leeway.io.ConformedTables;
-import dev.leeway.io.Files;
-import dev.leeway.io.InputError;
+import dev.leeway.ingest.ConformedTables;
 import dev.leeway.run.Stage;
 import dev.leeway.run.StageContext;
 import dev.leeway.run.StageResult;
 import dev.leeway.run.TableCounts;
+import dev.leeway.tables.AuditedWrite;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 
 /**
  * The analytic table every causal stage stands on: one row per exception request (granted or denied) with the
@@ -41,23 +38,13 @@ public final class OutcomesJob implements Stage {
     return NAME;
   }
 
-  /** Folder of the requests table within a published outcomes folder. */
-  public static Path requestsPath(Path outcomesDir) {
-    return new Path(outcomesDir, REQUESTS);
-  }
-
   /**
    * Reads the run date's published requests table for a later stage, or fails naming the command that makes it.
    *
    * @param purpose what the caller cannot do without it, e.g. "estimate effects"
    */
   public static Dataset<Row> readRequests(StageContext ctx, String purpose) throws java.io.IOException {
-    Path p = requestsPath(ctx.layout().stageDir(NAME));
-    if (!Files.of(p, ctx.spark().sparkContext().hadoopConfiguration()).exists(p)) {
-      throw new InputError("Cannot " + purpose + ": " + p + " does not exist; run `leeway outcomes` (or `leeway "
-          + "nightly`) for this run date first");
-    }
-    return ctx.spark().read().parquet(p.toString());
+    return ctx.input(NAME, REQUESTS, purpose);
   }
 
   /** Builds the requests table from conformed tables (pure: no I/O beyond reading the given datasets). */
@@ -73,26 +60,22 @@ public final class OutcomesJob implements Stage {
 
   @Override
   public StageResult run(StageContext ctx) throws Exception {
-    ConformedTables t = ConformedTables.read(ctx.spark(), ctx.layout());
-    Path staging = ctx.layout().newStagingDir(NAME);
-    try {
-      long in = t.exceptions().count();
-      requests(t, ctx.config(), ctx.runDate()).write().mode(SaveMode.ErrorIfExists)
-          .parquet(requestsPath(staging).toString());
-      Dataset<Row> written = ctx.spark().read().parquet(requestsPath(staging).toString());
-      long out = written.count();
-      if (in != out) {
-        throw new IllegalStateException("Cannot build outcomes: " + in + " conformed requests in but " + out
-            + " rows out");
+    ConformedTables t = ConformedTables.read(ctx);
+    long in = t.exceptions().count();
+    long[] out = new long[1];
+    Map<String, Object> maturity = new LinkedHashMap<>();
+    AuditedWrite published = ctx.writeAuditPublish(NAME, audit -> {
+      Dataset<Row> written = audit.write(REQUESTS, requests(t, ctx.config(), ctx.runDate()));
+      out[0] = written.count();
+      if (in != out[0]) {
+        throw new IllegalStateException("Check 'one row per request' failed: " + in + " conformed requests in but "
+            + out[0] + " rows out; nothing was published");
       }
-      Map<String, Object> maturity = maturity(written, ctx.config());
-      ctx.layout().publish(staging, NAME);
-      Path published = requestsPath(ctx.layout().stageDir(NAME));
-      return new StageResult(NAME, Map.of(REQUESTS, new TableCounts(in, out, 0, Map.of())),
-          List.of(published.toString()), List.of(), maturity);
-    } finally {
-      ctx.layout().discard(staging);
-    }
+      maturity.putAll(maturity(written, ctx.config()));
+      return audit;
+    });
+    return new StageResult(NAME, Map.of(REQUESTS, new TableCounts(in, out[0], 0, Map.of())),
+        ctx.describe(published.published()), List.of(), maturity);
   }
 
   /** Mature rows per horizon and window: how much of the table each later estimate can use. */

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
@@ -90,14 +91,13 @@ final class Charts {
     if (train == null) {
       return null;
     }
-    Path curves = new Path(new Path(ctx.layout().runDir().getParent(), String.valueOf(train.get("run_date"))),
-        "train/curves");
-    if (!dev.leeway.io.Files.of(curves, spark.sparkContext().hadoopConfiguration()).exists(curves)) {
+    Dataset<Row> curves = dev.leeway.uplift.TrainJob.publishedTable(ctx, train, "curves");
+    if (curves == null) {
       return null;
     }
     String champion = String.valueOf(train.get("champion"));
     String primary = String.valueOf(train.get("primary_outcome"));
-    List<Row> rows = spark.read().parquet(curves.toString())
+    List<Row> rows = curves
         .filter(col("split").equalTo("test").and(col("policy").equalTo("ALL")).and(col("outcome").equalTo(primary)))
         .select("ranking", "fraction", "qini").orderBy("ranking", "fraction").collectAsList();
     Map<String, List<Svg.Point>> byRanking = new LinkedHashMap<>();

@@ -19,6 +19,7 @@ import dev.leeway.io.Files;
 import dev.leeway.io.InputError;
 import dev.leeway.outcomes.OutcomeCols;
 import dev.leeway.outcomes.OutcomesJob;
+import dev.leeway.run.PausePoints;
 import dev.leeway.run.Stage;
 import dev.leeway.run.StageContext;
 import dev.leeway.run.StageResult;
@@ -26,6 +27,7 @@ import dev.leeway.run.Version;
 import dev.leeway.score.ScoreCols;
 import dev.leeway.score.Scoring;
 import dev.leeway.uplift.ModelRegistry;
+import dev.leeway.uplift.TrainJob;
 import dev.leeway.uplift.UpliftTraining;
 import io.pebbletemplates.pebble.PebbleEngine;
 import io.pebbletemplates.pebble.template.PebbleTemplate;
@@ -102,8 +104,8 @@ public final class ReportJob implements Stage {
     model.put("model_match_available", judged != null);
     model.put("retention_curve", retentionCurve(effects, requests, ctx.config().outcomes().horizonsDays()));
     model.put("trend", trend(fs, ctx));
-    Optional<Map<String, Object>> train = trainSummary(ctx, fs);
-    model.put("stories", stories(requests, requestEffects(ctx, fs, train.orElse(null)),
+    Optional<Map<String, Object>> train = trainSummary(ctx);
+    model.put("stories", stories(requests, requestEffects(ctx, train.orElse(null)),
         ctx.config().effects().roiHorizonDays(), ctx.config().effects().roiReferralWindowDays()));
     train.ifPresent(t -> model.put("model", t));
     Path scoreSummary = new Path(ctx.layout().stageDir("score"), "summary.json");
@@ -117,24 +119,23 @@ public final class ReportJob implements Stage {
     }
     model.put("charts", charts);
 
-    Path staging = ctx.layout().newStagingDir(NAME);
-    try {
-      ctx.layout().writeAtomically(new Path(staging, "report.html"), render(model));
-      Map<String, Object> exported = new LinkedHashMap<>(model);
-      exported.remove("charts");
-      ctx.layout().writeAtomically(new Path(staging, "report.json"), JSON.writeValueAsString(exported));
-      writeCsv(ctx, staging, "policies.csv", castRows(model.get("policies")), List.of("name"));
-      writeCsv(ctx, staging, "segments.csv", castRows(model.get("segments")), List.of("name"));
-      writeCsv(ctx, staging, "teams.csv", castRows(model.get("teams")), List.of("name"));
-      writeCsv(ctx, staging, "trend.csv", castRows(model.get("trend")), List.of("run_date"));
-      writeCsv(ctx, staging, "retention_curve.csv", castRows(model.get("retention_curve")),
-          List.of("horizon_days", "granted", "comparable_denied", "effect"));
-      writeCsv(ctx, staging, "success_stories.csv", castRows(model.get("stories")), List.of("month", "policy",
-          "segment", "team", "tenure_days", "cost", "referrals_converted", "referred_value", "estimated_value"));
-      ctx.layout().publish(staging, NAME);
-    } finally {
-      ctx.layout().discard(staging);
-    }
+    // Each file is replaced whole, the figures first and the page last, so the page a reader opens is complete and
+    // its figures files are at least as new as the page.
+    Path dir = ctx.layout().stageDir(NAME);
+    Map<String, Object> exported = new LinkedHashMap<>(model);
+    exported.remove("charts");
+    exported.put("attempt", ctx.attempt().number());
+    writeCsv(ctx, dir, "policies.csv", castRows(model.get("policies")), List.of("name"));
+    writeCsv(ctx, dir, "segments.csv", castRows(model.get("segments")), List.of("name"));
+    writeCsv(ctx, dir, "teams.csv", castRows(model.get("teams")), List.of("name"));
+    writeCsv(ctx, dir, "trend.csv", castRows(model.get("trend")), List.of("run_date"));
+    writeCsv(ctx, dir, "retention_curve.csv", castRows(model.get("retention_curve")),
+        List.of("horizon_days", "granted", "comparable_denied", "effect"));
+    writeCsv(ctx, dir, "success_stories.csv", castRows(model.get("stories")), List.of("month", "policy",
+        "segment", "team", "tenure_days", "cost", "referrals_converted", "referred_value", "estimated_value"));
+    PausePoints.at("report.writing");
+    ctx.layout().writeAtomically(new Path(dir, "report.json"), JSON.writeValueAsString(exported));
+    ctx.layout().writeAtomically(new Path(dir, "report.html"), render(model));
     Path html = new Path(ctx.layout().stageDir(NAME), "report.html");
     Map<String, Object> metrics = new LinkedHashMap<>();
     metrics.put("report", html.toString());
@@ -366,18 +367,12 @@ public final class ReportJob implements Stage {
   }
 
   /** The per-request effects the current model's training run estimated, or null. */
-  private static Dataset<Row> requestEffects(StageContext ctx, FileSystem fs, Map<String, Object> train)
-      throws IOException {
-    if (train == null) {
-      return null;
-    }
-    Path p = new Path(new Path(ctx.layout().runDir().getParent(), String.valueOf(train.get("run_date"))),
-        "train/request_effects");
-    return fs.exists(p) ? ctx.spark().read().parquet(p.toString()) : null;
+  private static Dataset<Row> requestEffects(StageContext ctx, Map<String, Object> train) {
+    return train == null ? null : TrainJob.publishedTable(ctx, train, "request_effects");
   }
 
   /** The training summary of the model scoring uses (it may have been trained on an earlier run date). */
-  private static Optional<Map<String, Object>> trainSummary(StageContext ctx, FileSystem fs) throws IOException {
+  private static Optional<Map<String, Object>> trainSummary(StageContext ctx) throws IOException {
     ModelRegistry registry = new ModelRegistry(ctx.config().paths().outputRoot(),
         ctx.spark().sparkContext().hadoopConfiguration());
     Optional<String> current = registry.current();
@@ -385,13 +380,8 @@ public final class ReportJob implements Stage {
       return Optional.empty();
     }
     Map<String, Object> meta = registry.metadata(current.get());
-    Path p = new Path(new Path(ctx.layout().runDir().getParent(), String.valueOf(meta.get("run_date"))),
-        "train/summary.json");
-    if (!fs.exists(p)) {
-      return Optional.empty();
-    }
-    Map<String, Object> summary = readJson(fs, p);
-    summary.putIfAbsent("primary_outcome", meta.get("primary_outcome"));
-    return Optional.of(summary);
+    Optional<Map<String, Object>> summary = registry.summary(current.get());
+    summary.ifPresent(s -> s.putIfAbsent("primary_outcome", meta.get("primary_outcome")));
+    return summary;
   }
 }

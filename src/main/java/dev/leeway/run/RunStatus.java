@@ -25,6 +25,7 @@ public final class RunStatus {
 
   public RunStatus(LocalDate runDate, String command, String configSource, String inputRoot, String outputRoot) {
     root.put("run_date", runDate.toString());
+    root.put("attempt", null);
     root.put("command", command);
     root.put("outcome", RUNNING);
     root.put("stage", null);
@@ -38,6 +39,14 @@ public final class RunStatus {
     root.put("stages", stages);
   }
 
+  /** The attempt number, and the holder of a stale lease this run took over (a killed run), if any. */
+  public void attempt(int number, String tookOverFrom) {
+    root.put("attempt", number);
+    if (tookOverFrom != null) {
+      root.put("took_over_stale_lease_of", tookOverFrom);
+    }
+  }
+
   public Map<String, Object> stageStarted(String stage) {
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("stage", stage);
@@ -49,7 +58,7 @@ public final class RunStatus {
     return s;
   }
 
-  public void stageSucceeded(Map<String, Object> s, StageResult result) {
+  public void stageSucceeded(Map<String, Object> s, StageResult result, Map<String, Object> inputs) {
     s.put("outcome", SUCCEEDED);
     s.put("finished_at", Instant.now().toString());
     Map<String, Object> tables = new LinkedHashMap<>();
@@ -66,6 +75,7 @@ public final class RunStatus {
     s.put("outputs", result.outputs());
     s.put("warnings", result.warnings());
     s.put("metrics", result.metrics());
+    s.put("inputs", inputs);
   }
 
   public void stageFailed(Map<String, Object> s, String error) {

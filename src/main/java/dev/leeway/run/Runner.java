@@ -2,17 +2,22 @@ package dev.leeway.run;
 
 import dev.leeway.config.LeewayConfig;
 import dev.leeway.io.RunLayout;
+import dev.leeway.tables.Catalog;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs stages in order for one run date, keeping runs/&lt;date&gt;/status.json current after every step. The
- * first failing stage stops the run; stages already published stay, the failed one publishes nothing.
+ * Runs stages in order for one run date, keeping runs/&lt;date&gt;/status.json current after every step. The run
+ * holds the date's lease throughout (a second run of the date is refused), numbers its attempt, and first sweeps
+ * what killed attempts left. The first failing stage stops the run; stages already published stay, the failed one
+ * publishes nothing.
  */
 public final class Runner {
   private static final Logger LOG = LoggerFactory.getLogger(Runner.class);
@@ -25,21 +30,41 @@ public final class Runner {
     }
   }
 
+  /**
+   * Runs {@code stages} under the run date's lease.
+   *
+   * @throws RunLease.Held when another run of the date holds the lease (nothing was done)
+   */
   public Outcome run(SparkSession spark, LeewayConfig config, LocalDate runDate, String command, List<Stage> stages)
       throws IOException {
     RunLayout layout = new RunLayout(config.paths().outputRoot(), runDate, spark.sparkContext().hadoopConfiguration());
-    StageContext ctx = new StageContext(spark, config, runDate, layout);
-    RunStatus status = new RunStatus(runDate, command, config.source(), config.paths().inputRoot(),
-        config.paths().outputRoot());
-    layout.writeAtomically(layout.statusFile(), status.toJson());
+    try (RunLease lease = RunLease.acquire(layout.lockFile(), spark.sparkContext().hadoopConfiguration(),
+        "A run of " + runDate, Map.of("command", command),
+        Duration.ofMinutes(config.run().lockStaleMinutes()), Duration.ofSeconds(config.run().heartbeatSeconds()))) {
+      int attempt = layout.nextAttempt();
+      Catalog catalog = Catalog.open(spark, config);
+      RunStatus status = new RunStatus(runDate, command, config.source(), config.paths().inputRoot(),
+          config.paths().outputRoot());
+      status.attempt(attempt, lease.takenOverFrom().orElse(null));
+      layout.writeAtomically(layout.statusFile(), status.toJson());
+      sweep(layout, catalog, runDate);
+      StageContext ctx = new StageContext(spark, config, runDate, layout, new RunAttempt(attempt),
+          catalog);
+      return runStages(ctx, layout, status, stages);
+    }
+  }
+
+  private static Outcome runStages(StageContext ctx, RunLayout layout, RunStatus status, List<Stage> stages)
+      throws IOException {
     List<StageResult> results = new ArrayList<>();
     for (Stage stage : stages) {
       var entry = status.stageStarted(stage.name());
       layout.writeAtomically(layout.statusFile(), status.toJson());
-      LOG.info("Stage {} started for run date {}", stage.name(), runDate);
+      LOG.info("Stage {} started for run date {} (attempt {})", stage.name(), ctx.runDate(), ctx.attempt().number());
+      ctx.attempt().startStage();
       try {
         StageResult result = stage.run(ctx);
-        status.stageSucceeded(entry, result);
+        status.stageSucceeded(entry, result, ctx.attempt().inputs());
         results.add(result);
         LOG.info("Stage {} succeeded", stage.name());
       } catch (Exception | LinkageError e) {
@@ -48,11 +73,23 @@ public final class Runner {
         status.finish(RunStatus.FAILED, stage.name() + ": " + reason);
         layout.writeAtomically(layout.statusFile(), status.toJson());
         return new Outcome(status, results, e, stage.name() + ": " + reason, layout.statusFile().toString());
+      } finally {
+        layout.deleteWork();
       }
       layout.writeAtomically(layout.statusFile(), status.toJson());
     }
     status.finish(RunStatus.SUCCEEDED, null);
     layout.writeAtomically(layout.statusFile(), status.toJson());
     return new Outcome(status, results, null, null, layout.statusFile().toString());
+  }
+
+  /** Removes what killed attempts of this date left: work folders, temporary files, audit branches. */
+  private static void sweep(RunLayout layout, Catalog catalog, LocalDate runDate) throws IOException {
+    int files = layout.sweep();
+    int branches = catalog.sweepAuditBranches(runDate);
+    if (files + branches > 0) {
+      LOG.info("Swept {} leftover folder(s)/file(s) and {} audit branch(es) of earlier attempts at {}", files,
+          branches, runDate);
+    }
   }
 }

@@ -11,16 +11,18 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.leeway.config.LeewayConfig.ScoreSettings;
 import dev.leeway.contract.Cols;
 import dev.leeway.features.ModelFeatures;
-import dev.leeway.io.ConformedTables;
-import dev.leeway.io.Files;
+import dev.leeway.ingest.ConformedTables;
 import dev.leeway.io.RunLayout;
 import dev.leeway.outcomes.OutcomesJob;
+import dev.leeway.run.PausePoints;
 import dev.leeway.run.Stage;
 import dev.leeway.run.StageContext;
 import dev.leeway.run.StageResult;
 import dev.leeway.run.Version;
+import dev.leeway.tables.AuditedWrite;
 import dev.leeway.uplift.ModelRegistry;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,16 +31,18 @@ import java.util.Optional;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The score stage: scores every active customer for every policy with the current model, publishes the scores
- * (Parquet under {@code <output_root>/scores/run_date=<date>}, then the {@code LATEST} pointer) and writes a summary
- * (counts per policy and recommendation, budget spent) to runs/&lt;date&gt;/score/summary.json.
+ * The score stage: scores every active customer for every policy with the current model, publishes the run date's
+ * partition of the scores table (write-audit-publish), serves it ({@code <output_root>/scores/LATEST}, PostgreSQL)
+ * unless a later run date is served already, and writes a summary (counts per policy and recommendation, budget
+ * spent) to runs/&lt;date&gt;/score/summary.json.
  */
 public final class ScoreJob implements Stage {
   public static final String NAME = "score";
+  /** The published scores table. */
+  public static final String TABLE = "scores";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   @Override
@@ -61,32 +65,29 @@ public final class ScoreJob implements Stage {
     PostgresPublisher postgres = settings.postgresEnabled()
         ? new PostgresPublisher(PostgresPublisher.Target.fromEnvironment(System.getenv()), settings.postgresTable())
         : null;
-    ConformedTables t = ConformedTables.read(spark, ctx.layout());
+    ConformedTables t = ConformedTables.read(ctx);
     Dataset<Row> requests = OutcomesJob.readRequests(ctx, "score customers");
     // The features scoring computes (the configured point-in-time features and the policy) must be the model's.
     ModelRegistry.Loaded model = registry.load(current.get(),
         new ModelFeatures(ctx.config().features(), false).inputColumns());
 
     ScoresPublisher publisher = new ScoresPublisher(outputRoot, spark.sparkContext().hadoopConfiguration());
-    Path staging = ctx.layout().newStagingDir(NAME);
-    Path scoresStaging = publisher.newStaging(ctx.runDate());
-    try {
-      Path work = new Path(staging, "_work");
-      Scoring.Result r = new Scoring(ctx.config()).score(t, requests, model,
-          ctx.runDate(), RunLayout.materializer(spark, work));
-      // The folder name carries the run date (run_date=...), as Hive-style partitioned tables expect.
-      r.scores().drop(ScoreCols.RUN_DATE).write().mode(SaveMode.ErrorIfExists).parquet(scoresStaging.toString());
-      Dataset<Row> written = spark.read().parquet(scoresStaging.toString());
-
+    if (postgres != null) {
+      postgres.sweepStaging(ctx.runDate());
+    }
+    Scoring.Result r = new Scoring(ctx.config()).score(t, requests, model, ctx.runDate(),
+        RunLayout.materializer(spark, ctx.layout().workDir(NAME)));
+    long customers = ((Number) r.facts().get("customers_scored")).longValue();
+    @SuppressWarnings("unchecked")
+    List<String> policies = (List<String>) r.facts().get("policies");
+    Map<String, Object> summary = new LinkedHashMap<>();
+    AuditedWrite published = ctx.writeAuditPublish(NAME, audit -> {
+      Dataset<Row> written = audit.write(TABLE, r.scores().drop(ScoreCols.RUN_DATE));
       long rows = written.count();
-      long customers = ((Number) r.facts().get("customers_scored")).longValue();
-      @SuppressWarnings("unchecked")
-      List<String> policies = (List<String>) r.facts().get("policies");
       if (rows != customers * policies.size()) {
-        throw new IllegalStateException("Scores are incomplete: " + rows + " rows written for " + customers
-            + " customers x " + policies.size() + " policies");
+        throw new IllegalStateException("Check 'one score per customer and policy' failed: " + rows + " rows for "
+            + customers + " customers x " + policies.size() + " policies; nothing was published");
       }
-      Map<String, Object> summary = new LinkedHashMap<>();
       summary.put("run_date", ctx.runDate().toString());
       summary.put("model_version", model.version());
       summary.put("contract_version", ScoreCols.CONTRACT_VERSION);
@@ -96,54 +97,75 @@ public final class ScoreJob implements Stage {
       summary.put("by_policy", byPolicy);
       summary.put("by_team", breakdown(written, ScoreCols.TEAM));
       summary.put("reason_codes", reasonCodes(written));
-      Map<String, Long> totals = totals(byPolicy);
-      summary.put("recommendations", totals);
+      summary.put("recommendations", totals(byPolicy));
+      return audit;
+    });
+    long snapshot = published.published().get(TABLE);
+    PausePoints.at("score.published");
+    List<String> outputs = new ArrayList<>(ctx.describe(published.published()));
 
-      Map<String, Object> manifest = new LinkedHashMap<>();
-      manifest.put("contract_version", ScoreCols.CONTRACT_VERSION);
-      manifest.put("run_date", ctx.runDate().toString());
-      manifest.put("model_version", model.version());
-      manifest.put("rows", rows);
-      manifest.put("columns", List.of(written.columns()));
-      manifest.put("partitioned_by", ScoreCols.RUN_DATE);
-      // What the answers amount to: per policy, the threshold and the share of expected requests it flexes.
-      List<Map<String, Object>> rule = new ArrayList<>();
-      @SuppressWarnings("unchecked")
-      List<Map<String, Object>> byPolicyRule = (List<Map<String, Object>>) r.facts().get("by_policy_rule");
-      for (Map<String, Object> p : byPolicyRule) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (String k : List.of("policy", "flex_threshold", "threshold_set_by", "expected_requests_per_day",
-            "expected_share_flexed", "expected_spend_per_day", "daily_budget", "max_share_flexed")) {
-          m.put(k, p.get(k));
-        }
-        rule.add(m);
-      }
-      manifest.put("rule_by_policy", rule);
-      manifest.put("code_version", Version.get());
-      manifest.put("created_at", Instant.now().toString());
-      Path published = publisher.publish(scoresStaging, ctx.runDate(), manifest);
-      List<String> outputs = new ArrayList<>(List.of(published.toString(), ctx.layout().stageDir(NAME).toString()));
+    Map<String, Object> manifest = new LinkedHashMap<>();
+    manifest.put("contract_version", ScoreCols.CONTRACT_VERSION);
+    manifest.put("run_date", ctx.runDate().toString());
+    manifest.put("attempt", ctx.attempt().number());
+    manifest.put("model_version", model.version());
+    manifest.put("rows", summary.get("rows"));
+    manifest.put("columns", ScoreCols.PUBLISHED);
+    manifest.put("table", ctx.catalog().table(TABLE));
+    manifest.put("snapshot_id", snapshot);
+    manifest.put("tag", ScoresPublisher.tag(ctx.runDate()));
+    manifest.put("files", ctx.published().files(TABLE, snapshot, ctx.runDate()));
+    manifest.put("rule_by_policy", ruleByPolicy(r.facts()));
+    manifest.put("code_version", Version.get());
+    manifest.put("created_at", Instant.now().toString());
+    // Serving state only moves forward: the set LATEST names (and PostgreSQL) switches to this run date unless a
+    // later one is served already (a backfill).
+    Optional<LocalDate> servedBefore = publisher.serve(ctx.runDate(), manifest, () -> {
+      ctx.catalog().tag(TABLE, ScoresPublisher.tag(ctx.runDate()), snapshot);
       if (postgres != null) {
-        long loaded = postgres.publish(spark.read().parquet(published.toString()), ctx.runDate(), model.version());
+        long loaded = postgres.publish(ctx.published().read(TABLE, snapshot, ctx.runDate()), ctx.runDate(),
+            model.version());
         summary.put("postgres", Map.of("table", settings.postgresTable(), "rows", loaded));
         outputs.add("postgresql table " + settings.postgresTable());
       }
-
-      ctx.layout().writeAtomically(new Path(staging, "summary.json"), JSON.writeValueAsString(summary));
-      Files.of(work, spark.sparkContext().hadoopConfiguration()).delete(work, true);
-      ctx.layout().publish(staging, NAME);
-      publisher.switchLatest(ctx.runDate());
-
-      Map<String, Object> metrics = new LinkedHashMap<>();
-      metrics.put("model_version", model.version());
-      metrics.put("customers_scored", customers);
-      metrics.put("policies", policies.size());
-      metrics.put("recommendations", totals);
-      return new StageResult(NAME, Map.of(), outputs, List.of(), metrics);
-    } finally {
-      publisher.discard(scoresStaging);
-      ctx.layout().discard(staging);
+    });
+    List<String> warnings = new ArrayList<>();
+    boolean served = servedBefore.map(d -> !d.isAfter(ctx.runDate())).orElse(true);
+    summary.put("served", served);
+    if (served) {
+      outputs.add(publisher.latestFile().toString());
+    } else {
+      warnings.add("backfill: scores of " + ctx.runDate() + " are published in " + ctx.catalog().table(TABLE)
+          + " but not served; LATEST and PostgreSQL keep the later run date " + servedBefore.get());
     }
+    Path summaryFile = new Path(ctx.layout().stageDir(NAME), "summary.json");
+    ctx.layout().writeAtomically(summaryFile, JSON.writeValueAsString(summary));
+    outputs.add(summaryFile.toString());
+
+    Map<String, Object> metrics = new LinkedHashMap<>();
+    metrics.put("model_version", model.version());
+    metrics.put("customers_scored", customers);
+    metrics.put("policies", policies.size());
+    metrics.put("recommendations", summary.get("recommendations"));
+    metrics.put("served", served ? "yes (LATEST = " + ctx.runDate() + ")"
+        : "no: backfill, LATEST stays " + servedBefore.get());
+    return new StageResult(NAME, Map.of(), outputs, warnings, metrics);
+  }
+
+  /** What the answers amount to: per policy, the threshold and the share of expected requests it flexes. */
+  private static List<Map<String, Object>> ruleByPolicy(Map<String, Object> facts) {
+    List<Map<String, Object>> rule = new ArrayList<>();
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> byPolicyRule = (List<Map<String, Object>>) facts.get("by_policy_rule");
+    for (Map<String, Object> p : byPolicyRule) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      for (String k : List.of("policy", "flex_threshold", "threshold_set_by", "expected_requests_per_day",
+          "expected_share_flexed", "expected_spend_per_day", "daily_budget", "max_share_flexed")) {
+        m.put(k, p.get(k));
+      }
+      rule.add(m);
+    }
+    return rule;
   }
 
   private static List<Map<String, Object>> breakdown(Dataset<Row> scores, String by) {

@@ -3,26 +3,32 @@ package dev.leeway.score;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.leeway.io.Files;
+import dev.leeway.run.RunLease;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * The published scores under {@code <output_root>/scores}: one folder per run date, {@code run_date=YYYY-MM-DD},
- * holding Parquet files and {@code _manifest.json}, and a {@code LATEST} file naming the newest complete run date.
- * A run's folder is written aside and renamed into place whole, and {@code LATEST} switches by an atomic rename
- * only after that, so a reader that follows {@code LATEST} never sees a half-written set.
+ * The served scores under {@code <output_root>/scores}: {@code served/<date>.json}, the manifest of a served run
+ * date (the scores table's snapshot and the Parquet data files holding that date's rows), and {@code LATEST}, the
+ * run date served now. A date is served only when it is not older than the one served: serving state never goes
+ * back. The switch is one atomic replace of {@code LATEST}, after the manifest (and PostgreSQL) are in place.
  */
 public final class ScoresPublisher {
   public static final String LATEST = "LATEST";
-  public static final String MANIFEST = "_manifest.json";
+  public static final String SERVED = "served";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** What serving a date does before LATEST switches (tag the snapshot, load PostgreSQL); may throw to stop. */
+  @FunctionalInterface
+  public interface BeforeSwitch {
+    void run() throws Exception;
+  }
 
   private final Path root;
   private final Configuration conf;
@@ -36,46 +42,47 @@ public final class ScoresPublisher {
     return root;
   }
 
-  /** The published folder of a run date. */
-  public Path dir(LocalDate runDate) {
-    return new Path(root, "run_date=" + runDate);
+  public Path latestFile() {
+    return new Path(root, LATEST);
   }
 
-  /** A fresh private folder to write a run's scores into (hidden from readers: leading underscore). */
-  public Path newStaging(LocalDate runDate) {
-    return new Path(new Path(root, "_staging"), runDate + "-" + UUID.randomUUID());
+  /** The manifest of a served run date. */
+  public Path manifest(LocalDate runDate) {
+    return new Path(new Path(root, SERVED), runDate + ".json");
+  }
+
+  /** The Iceberg tag of the scores snapshot a run date was served from. */
+  public static String tag(LocalDate runDate) {
+    return "served_" + runDate.toString().replace("-", "");
   }
 
   private FileSystem fs() throws IOException {
     return Files.of(root, conf);
   }
 
-  /** Adds the manifest to a staging folder, then moves the folder into place, replacing an earlier one. */
-  public Path publish(Path staging, LocalDate runDate, Map<String, Object> manifest) throws IOException {
-    FileSystem fs = fs();
-    try (OutputStream out = fs.create(new Path(staging, MANIFEST), false)) {
-      out.write(JSON.writeValueAsBytes(manifest));
+  /**
+   * Serves {@code runDate} unless a later date is served: runs {@code beforeSwitch}, writes the manifest, then
+   * switches {@code LATEST}. Runs of different dates serve one at a time (a short lease).
+   *
+   * @return the date served before (empty when none); when it is after {@code runDate} nothing changed
+   */
+  public Optional<LocalDate> serve(LocalDate runDate, Map<String, Object> manifest, BeforeSwitch beforeSwitch)
+      throws Exception {
+    try (RunLease lease = RunLease.acquire(new Path(root, "_serve.lock"), conf, "Serving scores",
+        Map.of("run_date", runDate.toString()), Duration.ofMinutes(30), Duration.ofSeconds(30))) {
+      Optional<LocalDate> before = latest();
+      if (before.isPresent() && before.get().isAfter(runDate)) {
+        return before;
+      }
+      beforeSwitch.run();
+      Files.writeAtomically(fs(), manifest(runDate), JSON.writeValueAsString(manifest));
+      Files.writeAtomically(fs(), latestFile(), runDate + "\n");
+      return before;
     }
-    Files.moveIntoPlace(fs, staging, dir(runDate), new Path(root, "_staging"));
-    return dir(runDate);
-  }
-
-  /** Points {@code LATEST} at a published run date (an atomic rename of a small file). */
-  public void switchLatest(LocalDate runDate) throws IOException {
-    Files.writeAtomically(fs(), new Path(root, LATEST), runDate + "\n");
   }
 
   /** The run date {@code LATEST} names, if any. */
   public Optional<LocalDate> latest() throws IOException {
-    return Files.readSmall(fs(), new Path(root, LATEST)).map(LocalDate::parse);
-  }
-
-  /** Removes a staging folder left by a failed attempt. */
-  public void discard(Path staging) {
-    try {
-      fs().delete(staging, true);
-    } catch (IOException ignored) {
-      // Best effort: staging folders are hidden from readers.
-    }
+    return Files.readSmall(fs(), latestFile()).map(LocalDate::parse);
   }
 }

@@ -29,7 +29,7 @@ import dev.leeway.contract.Cols;
 import dev.leeway.features.FeatureCols;
 import dev.leeway.features.ModelFeatures;
 import dev.leeway.features.PointInTimeFeatures;
-import dev.leeway.io.ConformedTables;
+import dev.leeway.ingest.ConformedTables;
 import dev.leeway.outcomes.OutcomeCols;
 import dev.leeway.uplift.ModelRegistry;
 import dev.leeway.uplift.learners.VectorScorer;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.leeway.features.ModelFeatures;
 import dev.leeway.io.Files;
 import dev.leeway.io.InputError;
+import dev.leeway.run.RunLease;
 import dev.leeway.uplift.learners.UpliftModel;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,10 +25,11 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * Versioned uplift models under {@code <output_root>/models}: one folder per version (the run date that trained
- * it) holding {@code metadata.json}, the fitted feature encoding and each outcome's learner, and a {@code CURRENT}
- * file naming the version scoring uses. A version folder appears whole (written aside, then renamed) and
- * {@code CURRENT} switches by an atomic rename, so a reader sees the old model or the new one, never a mix.
+ * Versioned uplift models under {@code <output_root>/models}: one folder per version ({@code <run-date>-a<attempt>})
+ * holding {@code metadata.json}, {@code summary.json} (the training summary), the fitted feature encoding and each
+ * outcome's learner, and a {@code CURRENT} file naming the version scoring uses. Versions are immutable: a version
+ * folder is written aside and appears whole under a name never used before, so nothing ever replaces it.
+ * {@code CURRENT} switches in one atomic step, and only to a model of the same or a later run date.
  */
 public final class ModelRegistry {
   public static final String CURRENT = "CURRENT";
@@ -68,10 +70,29 @@ public final class ModelRegistry {
     }
   }
 
-  /** Writes a version whole: aside first, then renamed over any earlier folder of the same version. */
+  /** The run date that trained a version (from its metadata). */
+  public java.time.LocalDate runDate(String version) throws IOException {
+    return java.time.LocalDate.parse(String.valueOf(metadata(version).get("run_date")));
+  }
+
+  /** The training summary saved with a version, if it has one (versions saved before it was kept lack it). */
+  public Optional<Map<String, Object>> summary(String version) throws IOException {
+    Optional<String> text = Files.readSmall(fs(), new Path(dir(version), "summary.json"));
+    return text.isEmpty() ? Optional.empty()
+        : Optional.of(JSON.readValue(text.get(), new TypeReference<LinkedHashMap<String, Object>>() {}));
+  }
+
+  /**
+   * Writes a new version whole: aside first, then renamed to its name. Fails if the version exists: a version is
+   * never replaced.
+   */
   public void save(String version, PipelineModel encoding, Map<String, UpliftModel> models,
-      Map<String, Object> metadata) throws IOException {
+      Map<String, Object> metadata, String summaryJson) throws IOException {
     FileSystem fs = fs();
+    if (fs.exists(dir(version))) {
+      throw new IllegalStateException("Model version " + version + " exists already at " + dir(version)
+          + "; versions are never replaced");
+    }
     Path staging = new Path(new Path(root, "_staging"), version + "-" + UUID.randomUUID());
     try {
       encoding.write().overwrite().save(new Path(staging, "encoding").toString());
@@ -81,15 +102,51 @@ public final class ModelRegistry {
       try (OutputStream out = fs.create(new Path(staging, "metadata.json"), true)) {
         out.write(JSON.writeValueAsBytes(metadata));
       }
-      Files.moveIntoPlace(fs, staging, dir(version), new Path(root, "_staging"));
+      try (OutputStream out = fs.create(new Path(staging, "summary.json"), true)) {
+        out.write(summaryJson.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+      if (!fs.rename(staging, dir(version))) {
+        throw new IOException("Cannot save model " + version + ": rename of " + staging + " to " + dir(version)
+            + " failed");
+      }
     } finally {
       fs.delete(staging, true);
     }
   }
 
-  /** Makes {@code version} the one scoring uses (an atomic rename of a small file). */
-  public void promote(String version) throws IOException {
-    Files.writeAtomically(fs(), new Path(root, CURRENT), version + "\n");
+  /** Removes staging folders that killed runs of {@code runDate} left; returns how many. */
+  public int sweepStaging(java.time.LocalDate runDate) throws IOException {
+    FileSystem fs = fs();
+    Path staging = new Path(root, "_staging");
+    if (!fs.exists(staging)) {
+      return 0;
+    }
+    int n = 0;
+    for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(staging)) {
+      if (f.getPath().getName().startsWith(runDate + "-") && fs.delete(f.getPath(), true)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Makes {@code version}, trained on {@code runDate}, the one scoring uses (an atomic replace of a small file),
+   * unless the current model was trained on a later run date: the current model only moves forward. Runs of
+   * different dates promote one at a time (a short lease).
+   *
+   * @return the version it replaced ("" when there was none), or empty when it was refused
+   */
+  public Optional<String> promote(String version, java.time.LocalDate runDate) throws IOException {
+    try (RunLease lease = RunLease.acquire(new Path(root, "_promote.lock"), conf, "A model promotion",
+        Map.of("version", version), java.time.Duration.ofMinutes(5), java.time.Duration.ofSeconds(30))) {
+      Optional<String> current = current();
+      if (current.isPresent() && !current.get().equals(version) && runDate(current.get()).isAfter(runDate)) {
+        return Optional.empty();
+      }
+      Files.writeAtomically(fs(), new Path(root, CURRENT), version + "\n");
+      return Optional.of(current.orElse(""));
+    }
   }
 
   /** A loaded model: its metadata, encoding and per-outcome learners. */

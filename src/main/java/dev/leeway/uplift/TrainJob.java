@@ -13,10 +13,12 @@ import dev.leeway.io.Files;
 import dev.leeway.io.InputError;
 import dev.leeway.io.RunLayout;
 import dev.leeway.outcomes.OutcomesJob;
+import dev.leeway.run.PausePoints;
 import dev.leeway.run.Stage;
 import dev.leeway.run.StageContext;
 import dev.leeway.run.StageResult;
 import dev.leeway.run.Version;
+import dev.leeway.tables.AuditedWrite;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
@@ -29,14 +31,14 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The train stage: trains and evaluates the uplift learners on the run date's requests table, writes the held-out
- * metrics and curves under runs/&lt;date&gt;/train, saves the champion as model version &lt;date&gt; and makes
- * it current unless it is worse than the current model on the same held-out rows by more than the tolerance. In a
- * nightly run it trains only when the current model is at least {@code train.cadence_days} old.
+ * The train stage: trains and evaluates the uplift learners on the run date's requests table, publishes the
+ * held-out metrics, curves and per-request effects (tables train_*), saves the champion as the immutable model
+ * version &lt;date&gt;-a&lt;attempt&gt; and makes it current unless it is worse than the current model on the same
+ * held-out rows by more than the tolerance, or the current model was trained on a later run date. In a nightly run
+ * it trains only when the current model is at least {@code train.cadence_days} old.
  */
 public final class TrainJob implements Stage {
   public static final String NAME = "train";
@@ -61,22 +63,26 @@ public final class TrainJob implements Stage {
     TrainSettings settings = ctx.config().train();
     ModelRegistry registry = new ModelRegistry(ctx.config().paths().outputRoot(),
         spark.sparkContext().hadoopConfiguration());
-    String version = ctx.runDate().toString();
+    // Versions are immutable: a re-run of a date trains a new version (date and attempt) beside the earlier one.
+    String version = ctx.runDate() + "-a" + ctx.attempt().number();
+    registry.sweepStaging(ctx.runDate());
     Optional<String> current = registry.current();
-    if (!always && current.isPresent() && !current.get().equals(version)) {
-      LocalDate trained = LocalDate.parse(String.valueOf(registry.metadata(current.get()).get("run_date")));
-      long age = ChronoUnit.DAYS.between(trained, ctx.runDate());
-      if (age >= 0 && age < settings.cadenceDays()) {
+    Optional<LocalDate> currentDate = current.isPresent() ? Optional.of(registry.runDate(current.get()))
+        : Optional.empty();
+    if (!always && currentDate.isPresent()) {
+      long age = ChronoUnit.DAYS.between(currentDate.get(), ctx.runDate());
+      if (age < settings.cadenceDays()) {
         Map<String, Object> metrics = new LinkedHashMap<>();
-        metrics.put("skipped", "model " + current.get() + " is " + age + " day(s) old; retraining every "
-            + settings.cadenceDays() + " days (leeway.train.cadence_days)");
+        metrics.put("skipped", age < 0
+            ? "backfill: model " + current.get() + " was trained on a later run date and stays current"
+            : "model " + current.get() + " is " + age + " day(s) old; retraining every " + settings.cadenceDays()
+                + " days (leeway.train.cadence_days)");
         metrics.put("current_model", current.get());
         return new StageResult(NAME, Map.of(), List.of(), List.of(), metrics);
       }
     }
 
     Dataset<Row> requests = OutcomesJob.readRequests(ctx, "train");
-    FileSystem fs = Files.of(ctx.layout().runDir(), spark.sparkContext().hadoopConfiguration());
     Dataset<Row> truth = null;
     if (!settings.truthPath().isBlank()) {
       Path truthPath = new Path(settings.truthPath(), "truth/requests");
@@ -86,9 +92,8 @@ public final class TrainJob implements Stage {
       truth = spark.read().parquet(truthPath.toString());
     }
 
-    Path staging = ctx.layout().newStagingDir(NAME);
-    Path work = new Path(staging, "_work");
-    try {
+    Path work = ctx.layout().workDir(NAME);
+    {
       UpliftTraining training = new UpliftTraining(ctx.config());
       UpliftTraining.Result r;
       try {
@@ -101,11 +106,10 @@ public final class TrainJob implements Stage {
       }
       List<Row> metricRows = r.metrics().orderBy("split", "outcome", "policy", "ranking").collectAsList();
       String primary = UpliftTraining.outcomes(ctx.config()).get(0).name();
-      Dataset<Row> requestEffects = r.requestEffects();
-      write(requestEffects, staging, "request_effects");
-      requestEffects = spark.read().parquet(new Path(staging, "request_effects").toString());
+      Dataset<Row> requestEffects = RunLayout.materializer(spark, new Path(work, "request-effects"))
+          .apply(r.requestEffects());
       List<String> warnings = new ArrayList<>();
-      EffectsSummary effects = effectsSummary(ctx, fs);
+      EffectsSummary effects = effectsSummary(ctx);
       if (effects == null) {
         warnings.add("no effects summary for " + ctx.runDate() + ": the model's uplift is not calibrated against "
             + "measured effects (run `leeway effects` first)");
@@ -115,12 +119,23 @@ public final class TrainJob implements Stage {
       Map<String, Object> policyValue = TargetingValue.toMap(TargetingValue.evaluate(ctx.config(), r.heldOut(),
           requests, r.support(), truth));
       LOG.info("Targeting rules valued on the test part in {} s", (System.nanoTime() - started) / 1_000_000_000);
-      Map<String, Object> promotion = decide(registry, current, version, r, metricRows, primary, requests.columns(),
+      Map<String, Object> promotion = decide(registry, current, r, metricRows, primary, requests.columns(),
           settings.promotionTolerance());
+      if (currentDate.isPresent() && currentDate.get().isAfter(ctx.runDate())) {
+        promotion.put("promoted", false);
+        promotion.put("reason", "backfill: the current model " + current.get() + " was trained on a later run date ("
+            + currentDate.get() + "); models only move forward");
+      }
+      AuditedWrite tables = ctx.writeAuditPublish(NAME, audit -> {
+        audit.write(table("metrics"), r.metrics().coalesce(1));
+        audit.write(table("curves"), r.curves().coalesce(1));
+        audit.write(table("request_effects"), requestEffects);
+        return audit;
+      });
 
       Map<String, Object> meta = new LinkedHashMap<>();
       meta.put("version", version);
-      meta.put("run_date", version);
+      meta.put("run_date", ctx.runDate().toString());
       meta.put("created_at", Instant.now().toString());
       meta.put("code_version", Version.get());
       meta.put("learner", r.champion());
@@ -145,12 +160,11 @@ public final class TrainJob implements Stage {
       meta.put("metrics", championMetrics(metricRows, r.champion()));
       meta.put("promotion", promotion);
       meta.put("previous_version", promotion.get("compared_with"));
-      registry.save(version, r.encoding(), r.models(), meta);
-
-      write(r.metrics(), staging, "metrics");
-      write(r.curves(), staging, "curves");
+      meta.put("attempt", ctx.attempt().number());
+      // The held-out metrics, curves and per-request effects of this training, as published.
+      meta.put("tables", tables.published());
       Map<String, Object> summary = new LinkedHashMap<>();
-      summary.put("run_date", version);
+      summary.put("run_date", ctx.runDate().toString());
       summary.put("model_version", version);
       summary.put("champion", r.champion());
       summary.put("champion_chosen_on", "validation part, " + primary + ", all policies (Qini)");
@@ -161,11 +175,17 @@ public final class TrainJob implements Stage {
       summary.put("policy_value", policyValue);
       summary.put("calibration", Calibration.toMaps(calibration));
       summary.put("metrics", table(metricRows));
-      ctx.layout().writeAtomically(new Path(staging, "summary.json"), JSON.writeValueAsString(summary));
-      fs.delete(work, true);
-      ctx.layout().publish(staging, NAME);
+      summary.put("tables", tables.published());
+      String summaryJson = JSON.writeValueAsString(summary);
+      registry.save(version, r.encoding(), r.models(), meta, summaryJson);
+      ctx.layout().writeAtomically(new Path(ctx.layout().stageDir(NAME), "summary.json"), summaryJson);
+      PausePoints.at("train.saved");
       if (Boolean.TRUE.equals(promotion.get("promoted"))) {
-        registry.promote(version);
+        Optional<String> replaced = registry.promote(version, ctx.runDate());
+        if (replaced.isEmpty() && current.isPresent()) {
+          promotion.put("promoted", false);
+          promotion.put("reason", "a model of a later run date became current meanwhile");
+        }
       }
 
       Map<String, Object> metrics = new LinkedHashMap<>();
@@ -188,15 +208,27 @@ public final class TrainJob implements Stage {
       if (!Boolean.TRUE.equals(promotion.get("promoted"))) {
         warnings.add("model " + version + " was not promoted: " + promotion.get("reason"));
       }
-      return new StageResult(NAME, Map.of(), List.of(ctx.layout().stageDir(NAME).toString(),
-          registry.dir(version).toString()), warnings, metrics);
-    } finally {
-      ctx.layout().discard(staging);
+      List<String> outputs = new ArrayList<>(ctx.describe(tables.published()));
+      outputs.add(registry.dir(version).toString());
+      return new StageResult(NAME, Map.of(), outputs, warnings, metrics);
     }
   }
 
-  private static void write(Dataset<Row> d, Path staging, String name) {
-    d.coalesce(1).write().mode(SaveMode.ErrorIfExists).parquet(new Path(staging, name).toString());
+  /**
+   * One of the tables a training published (train_metrics, train_curves, train_request_effects), as that training's
+   * summary names it; null for trainings that did not record their tables.
+   */
+  public static Dataset<Row> publishedTable(StageContext ctx, Map<String, Object> trainSummary, String name) {
+    if (!(trainSummary.get("tables") instanceof Map<?, ?> tables) || !(tables.get(table(name)) instanceof Number id)) {
+      return null;
+    }
+    return ctx.published().read(table(name), id.longValue(), LocalDate.parse(String.valueOf(
+        trainSummary.get("run_date"))));
+  }
+
+  /** The published name of one of this stage's tables, e.g. train_curves. */
+  public static String table(String name) {
+    return NAME + "_" + name;
   }
 
   private static Double metric(List<Row> rows, String split, String outcome, String policy, String ranking,
@@ -212,10 +244,10 @@ public final class TrainJob implements Stage {
   }
 
   /**
-   * Promotes the new champion unless the current model (or, when re-training the current version, the one before
-   * it) ranks the same held-out rows better by more than the tolerance.
+   * Promotes the new champion unless the current model ranks the same held-out rows better by more than the
+   * tolerance.
    */
-  private static Map<String, Object> decide(ModelRegistry registry, Optional<String> current, String version,
+  private static Map<String, Object> decide(ModelRegistry registry, Optional<String> current,
       UpliftTraining.Result r, List<Row> rows, String primary, String[] dataColumns, double tolerance)
       throws java.io.IOException {
     Map<String, Object> out = new LinkedHashMap<>();
@@ -224,10 +256,6 @@ public final class TrainJob implements Stage {
     out.put("new_qini", newQini);
     out.put("tolerance", tolerance);
     String baseline = current.orElse(null);
-    if (version.equals(baseline)) {
-      Object previous = registry.metadata(version).get("previous_version");
-      baseline = previous == null ? null : previous.toString();
-    }
     if (baseline == null) {
       out.put("promoted", true);
       out.put("reason", "no current model");
@@ -311,8 +339,9 @@ public final class TrainJob implements Stage {
   }
 
   /** The effects stage's summary of this run date, or null when it has not run. */
-  private static EffectsSummary effectsSummary(StageContext ctx, FileSystem fs) throws java.io.IOException {
+  private static EffectsSummary effectsSummary(StageContext ctx) throws java.io.IOException {
     Path p = new Path(ctx.layout().stageDir("effects"), "summary.json");
+    FileSystem fs = Files.of(p, ctx.spark().sparkContext().hadoopConfiguration());
     if (!fs.exists(p)) {
       return null;
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.leeway.support.Outputs;
 import dev.leeway.support.Cli;
 import dev.leeway.support.TestSpark;
 import java.io.IOException;
@@ -67,9 +68,9 @@ class EffectsRecoveryTest {
     }
     // The estimand: the mean true effect over the grants the estimate used (matured, in the overlap, not excluded).
     var spark = TestSpark.session();
-    var used = spark.read().parquet(effects.resolve("rows").toString()).filter("in_overlap and treated = 1")
+    var used = Outputs.table(out, "effects_rows", "2026-11-01").filter("in_overlap and treated = 1")
         .select("exception_id");
-    var mature = spark.read().parquet(out.resolve("runs/2026-11-01/outcomes/requests").toString())
+    var mature = Outputs.table(out, "requests", "2026-11-01")
         .filter("retained_365d is not null").select("exception_id");
     Map<String, Double> truth = new HashMap<>();
     for (Row r : spark.read().parquet(in.resolve("truth/requests").toString()).join(used, "exception_id")

@@ -73,8 +73,7 @@ class NightlyEndToEndTest {
         outcomes.at("/tables/requests/rows_out").asLong(), "one row per conformed request");
 
     JsonNode truth = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in.resolve("ground_truth.json").toFile());
-    var requests = dev.leeway.support.TestSpark.session().read()
-        .parquet(tmp.resolve("out/runs/2026-11-01/outcomes/requests").toString());
+    var requests = dev.leeway.support.Outputs.table(tmp.resolve("out"), "requests", "2026-11-01");
     for (String[] o : new String[][] {{"retention_90", "retained_90d"}, {"retention_365", "retained_365d"},
         {"referrals_365", "referrals_converted_next_365d"}}) {
       var m = requests.filter(org.apache.spark.sql.functions.col(o[1]).isNotNull())

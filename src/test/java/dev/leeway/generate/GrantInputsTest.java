@@ -3,6 +3,7 @@ package dev.leeway.generate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.leeway.support.Outputs;
 import dev.leeway.support.Cli;
 import dev.leeway.support.TestSpark;
 import java.nio.file.Path;
@@ -42,7 +43,7 @@ class GrantInputsTest {
     }
     var spark = TestSpark.session();
     Dataset<Row> truth = spark.read().parquet(in.resolve("truth/requests").toString());
-    Dataset<Row> features = spark.read().parquet(out.resolve("runs/" + RUN_DATE + "/outcomes/requests").toString());
+    Dataset<Row> features = Outputs.table(out, "requests", RUN_DATE);
     joined = truth.join(features.withColumnRenamed("policy", "f_policy").withColumnRenamed("segment", "f_segment")
         .withColumnRenamed("team", "f_team").withColumnRenamed("request_channel", "f_channel")
         .withColumnRenamed("customer_id", "f_customer_id"), "exception_id").cache();

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.leeway.config.LeewayConfig;
 import dev.leeway.features.FeatureCols;
 import dev.leeway.features.PointInTimeFeatures;
-import dev.leeway.io.ConformedTables;
+import dev.leeway.ingest.ConformedTables;
 import dev.leeway.support.Tables;
 import java.io.File;
 import java.time.LocalDate;

@@ -67,7 +67,7 @@ class ScoreEndToEndTest {
   }
 
   private Dataset<Row> scores() {
-    return TestSpark.session().read().parquet(out.resolve("scores/run_date=" + DATE).toString());
+    return Outputs.table(out, "scores", DATE);
   }
 
   private static Dataset<Row> offered(Dataset<Row> scores) {

@@ -21,7 +21,8 @@ public final class Cli {
   public static final SessionProvider SHARED = new SessionProvider() {
     @Override
     public SparkSession open(LeewayConfig config) {
-      return TestSpark.session();
+      // One SparkContext for the suite; a session per command, as each output root has its own catalog.
+      return TestSpark.session().newSession();
     }
 
     @Override
@@ -47,23 +48,9 @@ public final class Cli {
    * has, such as its environment variables.
    */
   public static Run runProcess(java.util.Map<String, String> env, String... args) {
-    java.util.List<String> cmd = new java.util.ArrayList<>();
-    cmd.add(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--add-opens") || a.startsWith("-Djdk.") || a.startsWith("-Dio.netty") || a.startsWith("-Xmx")) {
-        cmd.add(a);
-      }
-    }
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add("dev.leeway.cli.Leeway");
-    cmd.addAll(java.util.List.of(args));
     try {
-      ProcessBuilder pb = new ProcessBuilder(cmd);
-      pb.environment().putAll(env);
       java.io.File errFile = java.io.File.createTempFile("leeway-err", ".log");
-      pb.redirectError(errFile);
-      Process p = pb.start();
+      Process p = startProcess(env, java.util.List.of(), java.lang.ProcessBuilder.Redirect.to(errFile), args);
       String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
       int code = p.waitFor();
       String err = java.nio.file.Files.readString(errFile.toPath());
@@ -75,5 +62,29 @@ public final class Cli {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * Starts the real command line in a child JVM (the test classpath, the same JVM flags, plus {@code jvmFlags}) and
+   * returns it running; its standard error goes where {@code stderr} says.
+   */
+  public static Process startProcess(java.util.Map<String, String> env, java.util.List<String> jvmFlags,
+      java.lang.ProcessBuilder.Redirect stderr, String... args) throws java.io.IOException {
+    java.util.List<String> cmd = new java.util.ArrayList<>();
+    cmd.add(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (a.startsWith("--add-opens") || a.startsWith("-Djdk.") || a.startsWith("-Dio.netty") || a.startsWith("-Xmx")) {
+        cmd.add(a);
+      }
+    }
+    cmd.addAll(jvmFlags);
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("dev.leeway.cli.Leeway");
+    cmd.addAll(java.util.List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().putAll(env);
+    pb.redirectError(stderr);
+    return pb.start();
   }
 }

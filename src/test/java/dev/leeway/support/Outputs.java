@@ -23,11 +23,27 @@ public final class Outputs {
   }
 
   public Dataset<Row> conformed(String table) {
-    return TestSpark.session().read().parquet(runDir().resolve("ingest/conformed").resolve(table).toString());
+    return table("conformed_" + table);
   }
 
   public Dataset<Row> quarantine(String table) {
-    return TestSpark.session().read().parquet(runDir().resolve("ingest/quarantine").resolve(table).toString());
+    return table("quarantine_" + table);
+  }
+
+  /**
+   * The run date's rows of a published table as its {@code main} branch holds them now, from the default local
+   * catalog under the output root (its own session), without run_date.
+   */
+  public Dataset<Row> table(String name) {
+    return table(root, name, runDate);
+  }
+
+  public static Dataset<Row> table(Path outputRoot, String name, String runDate) {
+    org.apache.spark.sql.SparkSession s = TestSpark.session().newSession();
+    s.conf().set("spark.sql.catalog.out", "org.apache.iceberg.spark.SparkCatalog");
+    s.conf().set("spark.sql.catalog.out.type", "hadoop");
+    s.conf().set("spark.sql.catalog.out.warehouse", outputRoot.resolve("warehouse").toString());
+    return s.table("out.leeway." + name).where("run_date = date'" + runDate + "'").drop("run_date");
   }
 
   public JsonNode status() {

@@ -1,6 +1,6 @@
 package dev.leeway.support;
 
-import dev.leeway.io.ConformedTables;
+import dev.leeway.ingest.ConformedTables;
 import java.sql.Date;
 import java.sql.Timestamp;
 import java.util.ArrayList;

@@ -14,6 +14,7 @@ import dev.leeway.uplift.learners.UpliftEstimator;
 import dev.leeway.uplift.learners.UpliftModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,21 +69,37 @@ class ModelRegistryTest {
     meta.put("outcomes", Map.of("retention_90d", Map.of()));
     meta.put("features", Map.of("numeric", List.of("tenure"), "categorical", List.of("policy")));
     assertEquals(Optional.empty(), registry.current(), "no model yet");
-    registry.save("2026-11-01", encoding, Map.of("retention_90d", fitted), meta);
+    registry.save("2026-11-01-a1", encoding, Map.of("retention_90d", fitted), meta, "{}");
     assertEquals(Optional.empty(), registry.current(), "saving does not promote");
-    registry.promote("2026-11-01");
-    assertEquals(Optional.of("2026-11-01"), registry.current());
+    assertEquals(Optional.of(""), registry.promote("2026-11-01-a1", LocalDate.parse("2026-11-01")));
+    assertEquals(Optional.of("2026-11-01-a1"), registry.current());
 
-    ModelRegistry.Loaded loaded = registry.load("2026-11-01", List.of(rows().columns()));
+    ModelRegistry.Loaded loaded = registry.load("2026-11-01-a1", List.of(rows().columns()));
     List<Row> scored = loaded.predict(rows(), "retention_90d", "uplift").orderBy("customer_id")
         .select("tenure", "uplift").collectAsList();
     for (Row r : scored) {
       double expected = r.getDouble(0) >= 5 ? 1.0 : 0.0;
       assertEquals(expected, r.getDouble(1), 0.35, "the reloaded T-learner's uplift at tenure " + r.getDouble(0));
     }
-    // Re-saving a version replaces it whole.
-    registry.save("2026-11-01", encoding, Map.of("retention_90d", fitted), meta);
-    assertEquals("t_learner", registry.metadata("2026-11-01").get("learner"));
+    // A version is never replaced.
+    Map<String, Object> other = new LinkedHashMap<>(meta);
+    other.put("learner", "s_learner");
+    IllegalStateException again = assertThrows(IllegalStateException.class,
+        () -> registry.save("2026-11-01-a1", encoding, Map.of("retention_90d", fitted), other, "{}"));
+    assertTrue(again.getMessage().contains("never replaced"), again.getMessage());
+    assertEquals("t_learner", registry.metadata("2026-11-01-a1").get("learner"));
+
+    // The current model only moves forward: a model of an earlier run date is refused, a later one taken.
+    Map<String, Object> older = new LinkedHashMap<>(meta);
+    older.put("run_date", "2026-10-01");
+    registry.save("2026-10-01-a1", encoding, Map.of("retention_90d", fitted), older, "{}");
+    assertEquals(Optional.empty(), registry.promote("2026-10-01-a1", LocalDate.parse("2026-10-01")));
+    assertEquals(Optional.of("2026-11-01-a1"), registry.current(), "a backfill's model does not become current");
+    Map<String, Object> later = new LinkedHashMap<>(meta);
+    later.put("run_date", "2026-11-02");
+    registry.save("2026-11-02-a1", encoding, Map.of("retention_90d", fitted), later, "{}");
+    assertEquals(Optional.of("2026-11-01-a1"), registry.promote("2026-11-02-a1", LocalDate.parse("2026-11-02")));
+    assertEquals(Optional.of("2026-11-02-a1"), registry.current());
   }
 
   @Test
@@ -97,7 +114,7 @@ class ModelRegistryTest {
     meta.put("outcomes", Map.of("retention_90d", Map.of()));
     meta.put("features", Map.of("numeric", List.of("tenure"), "categorical", List.of("policy")));
     registry.save("v1", encoding, Map.of("retention_90d", tLearner(ModelFeatures.transform(encoding, prepared))),
-        meta);
+        meta, "{}");
     InputError e = assertThrows(InputError.class, () -> registry.load("v1", List.of("customer_id", "policy")));
     assertTrue(e.getMessage().contains("[tenure]") && e.getMessage().contains("v1"), e.getMessage());
   }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.leeway.support.Outputs;
 import dev.leeway.support.Cli;
 import dev.leeway.support.TestSpark;
 import java.nio.file.Files;
@@ -34,7 +35,7 @@ class TrainEndToEndTest {
   }
 
   private static List<Row> metrics(Path out, String date) {
-    return TestSpark.session().read().parquet(out.resolve("runs/" + date + "/train/metrics").toString())
+    return Outputs.table(out, "train_metrics", date)
         .orderBy("split", "outcome", "policy", "ranking").collectAsList();
   }
 
@@ -66,7 +67,7 @@ class TrainEndToEndTest {
       }
     }
     assertTrue(first.stream().anyMatch(r -> r.getAs("policy").equals("CHECK_HOLD_RELEASE")), "per-policy rows");
-    long curvePoints = TestSpark.session().read().parquet(out.resolve("runs/2026-11-01/train/curves").toString())
+    long curvePoints = Outputs.table(out, "train_curves", "2026-11-01")
         .filter("split = 'test' and outcome = 'retention_365d' and policy = 'ALL' and ranking = 't_learner'").count();
     assertTrue(curvePoints > 50 && curvePoints <= 101, "about 100 curve points: " + curvePoints);
 
