@@ -1,0 +1,291 @@
+package dev.leeway.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.leeway.lookup.ScoreLookup;
+import dev.leeway.run.PausePoints;
+import dev.leeway.support.Cli;
+import dev.leeway.support.Outputs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What frontline tools and leadership read is always one whole, current set, through the real command line on one
+ * output root with an earlier date D1 already run:
+ * <ol>
+ *   <li>a run of D2 SIGKILLed at five points leaves the previous outputs and serving state; a rerun gives the
+ *       same tables as an uninterrupted run in another output root;</li>
+ *   <li>a backfill of D1 publishes its partition and leaves serving state on D2;</li>
+ *   <li>re-training D2 with a worse model leaves the current model intact;</li>
+ *   <li>a second run of a date is refused while the first runs; a stale lease is taken over;</li>
+ *   <li>a served date reads back exactly as served.</li>
+ * </ol>
+ * Slow (a dozen nightly-sized runs, several in child JVMs): runs in the {@code slow} Maven profile ({@code .ci/run}).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ServingStateSlowTest {
+  private static final String D1 = "2026-10-25";
+  private static final String D2 = "2026-11-01";
+  /**
+   * Where each kill happens, and in which command: the first two in the nightly itself; the later three in the
+   * stage command alone on the inputs earlier attempts published (the same code path as in the nightly, without
+   * re-running every earlier stage each time).
+   */
+  private static final List<String[]> KILLS = List.of(new String[] {"ingest.audited", "nightly"},
+      new String[] {"effects.audited", "nightly"}, new String[] {"train.saved", "train"},
+      new String[] {"score.published", "score"}, new String[] {"report.writing", "report"});
+
+  private Path tmp;
+  private Path in;
+  private Path reference;
+  private Path out;
+  private final List<String> timings = new ArrayList<>();
+
+  private String[] args(Path output, String command, String date, String... more) {
+    List<String> a = new ArrayList<>(List.of(command, "--run-date", date, "--input-root", in.toString(),
+        "--output-root", output.toString(), "--set", "leeway.effects.placebo=false",
+        "--set", "leeway.train.learners=[t_learner]", "--set", "leeway.train.gbt.max_iter=10",
+        "--set", "leeway.train.bootstrap_replicates=20", "--set", "leeway.train.gbt.min_instances_per_node=20",
+        "--set", "leeway.effects.folds=2",
+        "--set", "leeway.train.learner_classes.reversed_t_learner=dev.leeway.uplift.learners.ReversedTLearner",
+        // Every new model is promoted, so the rerun scores with the same model as the uninterrupted run.
+        "--set", "leeway.train.promotion_tolerance=1.0"));
+    a.addAll(List.of(more));
+    return a.toArray(String[]::new);
+  }
+
+  private Cli.Run run(String command, String date, String... more) {
+    return Cli.run(args(out, command, date, more));
+  }
+
+  private String read(String relative) throws Exception {
+    return Files.readString(out.resolve(relative)).trim();
+  }
+
+  @BeforeAll
+  void anEarlierDateAndAnUninterruptedReference(@TempDir Path dir) {
+    tmp = dir;
+    in = tmp.resolve("in");
+    reference = tmp.resolve("reference");
+    out = tmp.resolve("out");
+    assertEquals(0, Cli.run("generate", "--customers", "1600", "--seed", "15", "--out", in.toString()).exitCode());
+    long started = System.nanoTime();
+    Cli.Run ref = Cli.run(args(reference, "nightly", D2));
+    assertEquals(0, ref.exitCode(), ref.context());
+    timings.add("uninterrupted nightly " + (System.nanoTime() - started) / 1_000_000_000 + " s");
+    Cli.Run previous = run("nightly", D1);
+    assertEquals(0, previous.exitCode(), previous.context());
+  }
+
+  @Test
+  @Order(1)
+  void killedNightliesLeaveThePreviousStateAndARerunMatchesAnUninterruptedRun() throws Exception {
+    String model = read("models/CURRENT");
+    String served = read("scores/served/" + D1 + ".json");
+    String report = read("runs/" + D1 + "/report/report.html");
+    for (String[] kill : KILLS) {
+      String point = kill[0];
+      if (point.equals("report.writing")) {
+        // The report needs the date's effects, which the earlier kill stopped: publish them first.
+        Cli.Run effects = run("effects", D2);
+        assertEquals(0, effects.exitCode(), effects.context());
+      }
+      long started = System.nanoTime();
+      killAt(point, kill[1]);
+      timings.add("killed at " + point + " after " + (System.nanoTime() - started) / 1_000_000_000 + " s");
+      // Readers see the previous complete serving state.
+      assertEquals(D1, read("scores/LATEST"), point);
+      assertEquals(served, read("scores/served/" + D1 + ".json"), point);
+      assertEquals(model, read("models/CURRENT"), point + ": the model was not promoted (train never finished)");
+      assertEquals(D1, ScoreLookup.loadLatest(out.resolve("scores").toString()).runDate().toString(), point);
+      assertEquals(report, read("runs/" + D1 + "/report/report.html"), point);
+      assertFalse(Files.exists(out.resolve("runs/" + D2 + "/report/report.html")), point + ": no half report");
+      if (point.equals("ingest.audited")) {
+        assertFalse(Files.exists(out.resolve("runs/" + D2 + "/ingest/_published.json")), point);
+        assertEquals(0, Outputs.table(out, "conformed_exceptions", D2).count(), point + ": nothing published");
+      }
+      if (point.equals("effects.audited")) {
+        assertFalse(Files.exists(out.resolve("runs/" + D2 + "/effects/_published.json")), point);
+        assertEquals(0, Outputs.table(out, "effects_estimates", D2).count(), point + ": nothing published");
+      }
+      // The killed run's lease stays behind; pretend its stale time has passed so the next run takes it over.
+      Path lock = out.resolve("runs/" + D2 + "/_lock");
+      assertTrue(Files.exists(lock), point);
+      Files.setLastModifiedTime(lock, FileTime.from(Instant.now().minus(2, ChronoUnit.HOURS)));
+    }
+
+    long started = System.nanoTime();
+    Cli.Run rerun = run("nightly", D2);
+    assertEquals(0, rerun.exitCode(), rerun.context());
+    timings.add("rerun " + (System.nanoTime() - started) / 1_000_000_000 + " s");
+    System.out.println("Kill test timings: " + timings);
+    assertEquals(D2, read("scores/LATEST"));
+    assertTrue(read("models/CURRENT").startsWith(D2 + "-a"), read("models/CURRENT"));
+    for (String table : List.of("conformed_customers", "conformed_exceptions", "conformed_activity",
+        "quarantine_exceptions", "requests", "effects_estimates", "effects_roi", "train_metrics", "scores")) {
+      assertSameRows(table, Outputs.table(reference, table, D2), Outputs.table(out, table, D2));
+    }
+    assertTrue(Files.exists(out.resolve("runs/" + D2 + "/report/report.html")));
+    assertFalse(Files.exists(out.resolve("runs/" + D2 + "/_work")), "work folders are swept");
+  }
+
+  @Test
+  @Order(2)
+  void aBackfillPublishesItsPartitionAndLeavesServingStateAlone() throws Exception {
+    String model = read("models/CURRENT");
+    String servedD1 = read("scores/served/" + D1 + ".json");
+    String servedD2 = read("scores/served/" + D2 + ".json");
+    long d1Before = Outputs.table(out, "scores", D1).count();
+
+    Cli.Run backfill = run("nightly", D1);
+    assertEquals(0, backfill.exitCode(), backfill.context());
+    assertTrue(backfill.out().contains("backfill"), backfill.context());
+    assertEquals(D2, read("scores/LATEST"), "LATEST still names the later date");
+    assertEquals(model, read("models/CURRENT"), "the current model is still the later date's");
+    assertEquals(servedD2, read("scores/served/" + D2 + ".json"));
+    assertEquals(servedD1, read("scores/served/" + D1 + ".json"), "the earlier serving record is history");
+    assertEquals(d1Before, Outputs.table(out, "scores", D1).count(), "the backfill's partition is published");
+    assertTrue(Outputs.table(out, "scores", D2).count() > 0, "the later partition is untouched");
+    assertEquals(D2, ScoreLookup.loadLatest(out.resolve("scores").toString()).runDate().toString());
+
+    assertTrue(backfill.out().contains("backfill: model " + model), "the nightly does not train a backfill date: "
+        + backfill.out());
+  }
+
+  @Test
+  @Order(3)
+  void reTrainingTheCurrentModelsDateWithAWorseModelLeavesItIntact() throws Exception {
+    // Reversing a ranking negates its Qini on the same held-out rows: of the T-learner and its reverse, the one
+    // with the positive Qini is current and the other is the worse model.
+    double qini = qini(read("models/CURRENT"));
+    assertTrue(qini != 0, "the current model ranks held-out customers (Qini " + qini + ")");
+    String worseLearner = "reversed_t_learner";
+    if (qini < 0) {
+      Cli.Run better = run("train", D2, "--set", "leeway.train.learners=[reversed_t_learner]",
+          "--set", "leeway.train.promotion_tolerance=0");
+      assertEquals(0, better.exitCode(), better.context());
+      assertTrue(better.out().contains("promoted: true"), better.context());
+      worseLearner = "t_learner";
+    }
+    String current = read("models/CURRENT");
+    Path model = out.resolve("models/" + current);
+    String metadata = Files.readString(model.resolve("metadata.json"));
+    Cli.Run worse = run("train", D2, "--set", "leeway.train.learners=[" + worseLearner + "]",
+        "--set", "leeway.train.promotion_tolerance=0");
+    assertEquals(0, worse.exitCode(), worse.context());
+    assertTrue(worse.out().contains("promoted: false"), worse.context());
+    assertEquals(current, read("models/CURRENT"), "the current model stays");
+    assertEquals(metadata, Files.readString(model.resolve("metadata.json")), "and its folder is untouched");
+    try (var versions = Files.list(out.resolve("models"))) {
+      assertTrue(versions.filter(p -> p.getFileName().toString().startsWith(D2 + "-a")).count() >= 2,
+          "the rejected model is kept beside it");
+    }
+    Cli.Run score = run("score", D2);
+    assertEquals(0, score.exitCode(), score.context());
+    assertTrue(score.out().contains("model_version: " + current), score.context());
+  }
+
+  @Test
+  @Order(4)
+  void aSecondRunOfADateIsRefusedWhileTheFirstRunsAndAStaleLeaseIsTakenOver() throws Exception {
+    Path lock = out.resolve("runs/" + D2 + "/_lock");
+    CompletableFuture<Cli.Run> first = CompletableFuture.supplyAsync(() -> run("score", D2));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!Files.exists(lock) && !first.isDone() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertTrue(Files.exists(lock), "the first run holds the lease");
+    Cli.Run second = run("score", D2);
+    assertEquals(ExitCodes.LOCKED, second.exitCode(), second.context());
+    assertTrue(second.err().contains("already running"), second.context());
+    Cli.Run firstRun = first.get(5, TimeUnit.MINUTES);
+    assertEquals(0, firstRun.exitCode(), firstRun.context());
+    assertFalse(Files.exists(lock), "the lease is released at the end");
+
+    // A run killed outright leaves its lease behind; once it is older than the stale time it is taken over.
+    Files.writeString(lock, "{\"command\":\"score\",\"owner\":\"killed\"}");
+    Cli.Run refused = run("score", D2);
+    assertEquals(ExitCodes.LOCKED, refused.exitCode(), refused.context());
+    Files.setLastModifiedTime(lock, FileTime.from(Instant.now().minus(2, ChronoUnit.HOURS)));
+    Cli.Run takeover = run("score", D2);
+    assertEquals(0, takeover.exitCode(), takeover.context());
+    JsonNode status = new ObjectMapper().readTree(out.resolve("runs/" + D2 + "/status.json").toFile());
+    assertTrue(status.get("took_over_stale_lease_of").asText().contains("killed"), status.toString());
+  }
+
+  @Test
+  @Order(5)
+  void servedScoresReadBackExactlyAsServedWithSparkSql() throws Exception {
+    JsonNode manifest = new ObjectMapper().readTree(out.resolve("scores/served/" + D2 + ".json").toFile());
+    Cli.Run asServed = Cli.run("sql", "--output-root", out.toString(), "SELECT count(*) AS n, min(model_version) AS m "
+        + "FROM leeway.leeway.scores VERSION AS OF 'served_" + D2.replace("-", "") + "' WHERE run_date = date'" + D2
+        + "'");
+    assertEquals(0, asServed.exitCode(), asServed.context());
+    assertEquals("n\tm\n" + manifest.get("rows").asLong() + "\t" + manifest.get("model_version").asText(),
+        asServed.out().trim(), asServed.context());
+    Cli.Run dates = Cli.run("sql", "--output-root", out.toString(),
+        "SELECT DISTINCT run_date FROM leeway.leeway.scores ORDER BY run_date");
+    assertEquals("run_date\n" + D1 + "\n" + D2, dates.out().trim(), dates.context());
+  }
+
+  private double qini(String version) throws Exception {
+    JsonNode meta = new ObjectMapper().readTree(out.resolve("models/" + version + "/metadata.json").toFile());
+    return meta.at("/metrics/test~1retention_365d/qini").asDouble();
+  }
+
+  /** Starts {@code command} for D2 in a child JVM, waits until it pauses at {@code point}, and SIGKILLs it. */
+  private void killAt(String point, String command) throws Exception {
+    Path err = tmp.resolve("err-" + point + ".log");
+    Process p = Cli.startProcess(Map.of(), List.of("-D" + PausePoints.PROPERTY + "=" + point),
+        ProcessBuilder.Redirect.to(err.toFile()), args(out, command, D2));
+    CompletableFuture.runAsync(() -> {
+      try {
+        p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+      } catch (java.io.IOException e) {
+        // The process was killed.
+      }
+    });
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+    while (!Files.readString(err).contains(PausePoints.MARKER + point)) {
+      assertTrue(p.isAlive(), point + ": the run ended before the pause point:\n" + Files.readString(err));
+      assertTrue(System.nanoTime() < deadline, point + ": timed out");
+      Thread.sleep(100);
+    }
+    p.destroyForcibly(); // SIGKILL: no shutdown hooks, no finally blocks
+    assertTrue(p.waitFor(1, TimeUnit.MINUTES));
+    assertEquals(137, p.exitValue(), point);
+  }
+
+  private static void assertSameRows(String table, Dataset<Row> expected, Dataset<Row> actual) {
+    // The model version names the attempt that trained it; everything else must match.
+    Dataset<Row> e = expected.drop("model_version");
+    String[] cols = e.columns();
+    Dataset<Row> a = actual.drop("model_version").select(cols[0], Arrays.copyOfRange(cols, 1, cols.length));
+    assertEquals(e.count(), a.count(), table + ": row count");
+    assertEquals(0, e.exceptAll(a).count(), table + ": rows of the uninterrupted run missing after the rerun");
+    assertEquals(0, a.exceptAll(e).count(), table + ": rows after the rerun that the uninterrupted run lacks");
+  }
+}
