@@ -17,9 +17,14 @@ public final class TLearner extends UpliftEstimator {
 
   @Override
   protected Map<String, Model<?>> fitParts(Dataset<Row> rows) {
+    return arms(this, rows);
+  }
+
+  /** mu_0 and mu_1: {@code learner}'s regression of the outcome on denied and on granted rows. */
+  static Map<String, Model<?>> arms(UpliftEstimator learner, Dataset<Row> rows) {
     Map<String, Model<?>> parts = new LinkedHashMap<>();
-    parts.put("mu0", regress(rows.filter(col(T).equalTo(0)), Y));
-    parts.put("mu1", regress(rows.filter(col(T).equalTo(1)), Y));
+    parts.put("mu0", learner.regress(rows.filter(col(T).equalTo(0)), Y));
+    parts.put("mu1", learner.regress(rows.filter(col(T).equalTo(1)), Y));
     return parts;
   }
 

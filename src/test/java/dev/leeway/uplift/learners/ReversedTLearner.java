@@ -1,8 +1,5 @@
 package dev.leeway.uplift.learners;
 
-import static org.apache.spark.sql.functions.col;
-
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.regression.GBTRegressionModel;
@@ -20,10 +17,7 @@ public final class ReversedTLearner extends UpliftEstimator {
 
   @Override
   protected Map<String, Model<?>> fitParts(Dataset<Row> rows) {
-    Map<String, Model<?>> parts = new LinkedHashMap<>();
-    parts.put("mu0", regress(rows.filter(col(T).equalTo(0)), Y));
-    parts.put("mu1", regress(rows.filter(col(T).equalTo(1)), Y));
-    return parts;
+    return TLearner.arms(this, rows);
   }
 
   @Override
