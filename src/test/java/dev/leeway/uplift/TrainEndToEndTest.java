@@ -72,8 +72,9 @@ class TrainEndToEndTest {
     assertTrue(curvePoints > 50 && curvePoints <= 101, "about 100 curve points: " + curvePoints);
 
     Path models = out.resolve("models");
-    assertEquals("2026-11-01", Files.readString(models.resolve("CURRENT")).trim(), "the first model is promoted");
-    JsonNode meta = new ObjectMapper().readTree(models.resolve("2026-11-01/metadata.json").toFile());
+    // Versions are named by run date and attempt.
+    assertEquals("2026-11-01-a1", Files.readString(models.resolve("CURRENT")).trim(), "the first model is promoted");
+    JsonNode meta = new ObjectMapper().readTree(models.resolve("2026-11-01-a1/metadata.json").toFile());
     for (String field : List.of("version", "learner", "seed", "features", "outcomes", "data", "metrics",
         "code_version", "promotion")) {
       assertTrue(meta.has(field), "metadata has " + field + ": " + meta);
@@ -94,7 +95,9 @@ class TrainEndToEndTest {
     Cli.Run again = run(concat(new String[] {"train", "--run-date", "2026-11-01"}, common));
     assertEquals(0, again.exitCode(), again.context());
     assertSameMetrics(first, metrics(out, "2026-11-01"));
-    assertEquals("2026-11-01", Files.readString(models.resolve("CURRENT")).trim());
+    // A re-run trains a new version beside the first, which stays as it was.
+    assertEquals("2026-11-01-a2", Files.readString(models.resolve("CURRENT")).trim(), again.context());
+    assertEquals(meta, new ObjectMapper().readTree(models.resolve("2026-11-01-a1/metadata.json").toFile()));
 
     // Two days later the model is fresh: nightly does not retrain.
     Cli.Run later = run(concat(new String[] {"nightly", "--run-date", "2026-11-03"}, common));
@@ -103,7 +106,9 @@ class TrainEndToEndTest {
     JsonNode train = status.at("/stages/3");
     assertEquals("train", train.get("stage").asText(), status.toString());
     assertTrue(train.at("/metrics/skipped").asText().contains("day(s) old"), train.toString());
-    assertTrue(Files.notExists(models.resolve("2026-11-03")), "no new version");
+    try (var versions = Files.list(models)) {
+      assertTrue(versions.noneMatch(p -> p.getFileName().toString().startsWith("2026-11-03")), "no new version");
+    }
   }
 
   /**
