@@ -119,7 +119,8 @@ public final class TrainJob implements Stage {
       Map<String, Object> policyValue = TargetingValue.toMap(TargetingValue.evaluate(ctx.config(), r.heldOut(),
           requests, r.support(), truth));
       LOG.info("Targeting rules valued on the test part in {} s", (System.nanoTime() - started) / 1_000_000_000);
-      Map<String, Object> promotion = decide(registry, current, r, metricRows, primary, requests.columns(),
+      Map<String, Object> promotion = decide(registry, current, ctx.runDate(), r, metricRows, primary,
+          requests.columns(),
           settings.promotionTolerance());
       if (currentDate.isPresent() && currentDate.get().isAfter(ctx.runDate())) {
         promotion.put("promoted", false);
@@ -247,7 +248,7 @@ public final class TrainJob implements Stage {
    * Promotes the new champion unless the current model ranks the same held-out rows better by more than the
    * tolerance.
    */
-  private static Map<String, Object> decide(ModelRegistry registry, Optional<String> current,
+  private static Map<String, Object> decide(ModelRegistry registry, Optional<String> current, LocalDate runDate,
       UpliftTraining.Result r, List<Row> rows, String primary, String[] dataColumns, double tolerance)
       throws java.io.IOException {
     Map<String, Object> out = new LinkedHashMap<>();
@@ -262,6 +263,15 @@ public final class TrainJob implements Stage {
       return out;
     }
     out.put("compared_with", baseline);
+    if (registry.runDate(baseline).equals(runDate)
+        && registry.metadata(baseline).get("metrics") instanceof Map<?, ?> recorded
+        && recorded.get(CustomerSplit.TEST + "/" + primary) instanceof Map<?, ?> test
+        && test.get("qini") instanceof Number q) {
+      // A model of the same run date was refitted on these same rows, test part included: scoring them again would
+      // flatter it. Its own held-out Qini, on the same split, is the fair comparison.
+      out.put("current_qini_from", "its own held-out figure (trained on the same run date's data)");
+      return compare(out, newQini, q.doubleValue(), baseline, tolerance);
+    }
     ModelRegistry.Loaded old;
     try {
       old = registry.load(baseline, List.of(dataColumns));
@@ -284,6 +294,12 @@ public final class TrainJob implements Stage {
       out.put("reason", "the current model's Qini is undefined on these rows (no responders to rank)");
       return out;
     }
+    return compare(out, newQini, oldQini, baseline, tolerance);
+  }
+
+  private static Map<String, Object> compare(Map<String, Object> out, Double newQini, double oldQini, String baseline,
+      double tolerance) {
+    out.put("current_qini", oldQini);
     boolean promoted = newQini != null && newQini >= oldQini - tolerance;
     out.put("promoted", promoted);
     out.put("reason", promoted
