@@ -77,8 +77,8 @@ class ScoreEndToEndTest {
   @Test
   void theSetIsCompleteAndLatestPointsAtIt() throws Exception {
     assertEquals(DATE, Files.readString(out.resolve("scores/LATEST")).trim());
-    JsonNode manifest = new ObjectMapper().readTree(out.resolve("scores/run_date=" + DATE + "/_manifest.json")
-        .toFile());
+    JsonNode manifest = new ObjectMapper().readTree(out.resolve("scores/served/" + DATE + ".json").toFile());
+    assertTrue(manifest.get("files").size() > 0 && manifest.get("snapshot_id").asLong() != 0, manifest.toString());
     JsonNode summary = new ObjectMapper().readTree(new Outputs(out, DATE).runDir().resolve("score/summary.json")
         .toFile());
     long customers = summary.get("customers_scored").asLong();
