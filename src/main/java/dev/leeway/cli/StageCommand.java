@@ -4,6 +4,7 @@ import dev.leeway.config.ConfigError;
 import dev.leeway.config.LeewayConfig;
 import dev.leeway.io.RunLayout;
 import dev.leeway.run.Errors;
+import dev.leeway.run.Resume;
 import dev.leeway.run.RunLease;
 import dev.leeway.run.Runner;
 import dev.leeway.run.Stage;
@@ -32,11 +33,17 @@ abstract class StageCommand implements Callable<Integer> {
 
   abstract List<Stage> stages();
 
+  /** Which stages an earlier attempt completed may be skipped: none, for a command that runs one stage. */
+  Resume resume() {
+    return Resume.always();
+  }
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     LocalDate runDate = options.runDate();
+    Resume resume = resume();
     LeewayConfig config;
     try {
       config = options.load(parent.sessions.defaultConf());
@@ -48,7 +55,7 @@ abstract class StageCommand implements Callable<Integer> {
     try {
       Runner.Outcome outcome;
       try {
-        outcome = new Runner().run(spark, config, runDate, spec.name(), stages());
+        outcome = new Runner().run(spark, config, runDate, spec.name(), stages(), resume);
       } catch (RunLease.Held e) {
         err.println("leeway: " + e.getMessage());
         return ExitCodes.LOCKED;

@@ -66,6 +66,7 @@ public final class IngestJob implements Stage {
     InputReader reader = new InputReader(ctx.spark(), cfg.ingest().csv(), cfg.ingest().piiColumns());
     Map<String, TableCounts> counts = new LinkedHashMap<>();
     List<String> warnings = new ArrayList<>();
+    ctx.dependsOnFiles(new org.apache.hadoop.fs.Path(cfg.paths().inputRoot()));
     Map<String, Long> snapshots = ctx.writeAuditPublish(NAME, audit -> {
       // Read every header first: a missing folder or column fails the run before any table is scanned.
       List<TableContract> contracts = Contracts.all(cfg.features());

@@ -71,6 +71,9 @@ public final class ReportJob implements Stage {
   public StageResult run(StageContext ctx) throws Exception {
     SparkSession spark = ctx.spark();
     FileSystem fs = Files.of(ctx.layout().runDir(), spark.sparkContext().hadoopConfiguration());
+    // The report shows the current model's training summary and judgements.
+    ctx.dependsOnFile(new ModelRegistry(ctx.config().paths().outputRoot(), spark.sparkContext().hadoopConfiguration())
+        .currentFile());
     Path effectsSummary = new Path(ctx.layout().stageDir("effects"), "summary.json");
     if (!fs.exists(effectsSummary)) {
       throw new InputError("Cannot write the report: " + effectsSummary + " does not exist; run `leeway effects` (or "

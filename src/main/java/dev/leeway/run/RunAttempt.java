@@ -46,11 +46,14 @@ public final class RunAttempt {
     }
   }
 
-  void input(String key, Map<String, Object> what) {
+  void input(String key, Object what) {
     inputs.put(key, what);
   }
 
-  /** What the running stage read so far: per stage/table, the run date, attempt and snapshots. */
+  /**
+   * What the running stage read so far: per stage, the run date, attempt and snapshots; per file it depends on,
+   * its content or fingerprint.
+   */
   public Map<String, Object> inputs() {
     return inputs;
   }

@@ -17,6 +17,7 @@ public final class RunStatus {
   public static final String RUNNING = "RUNNING";
   public static final String SUCCEEDED = "SUCCEEDED";
   public static final String FAILED = "FAILED";
+  public static final String SKIPPED = "SKIPPED";
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -76,6 +77,13 @@ public final class RunStatus {
     s.put("warnings", result.warnings());
     s.put("metrics", result.metrics());
     s.put("inputs", inputs);
+  }
+
+  /** A stage not run because an earlier attempt already completed it (a resumed run). */
+  public void stageSkipped(Map<String, Object> s, String why) {
+    s.put("outcome", SKIPPED);
+    s.put("finished_at", s.get("started_at"));
+    s.put("skipped", why);
   }
 
   public void stageFailed(Map<String, Object> s, String error) {

@@ -9,6 +9,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +38,17 @@ public final class Runner {
    */
   public Outcome run(SparkSession spark, LeewayConfig config, LocalDate runDate, String command, List<Stage> stages)
       throws IOException {
+    return run(spark, config, runDate, command, stages, Resume.always());
+  }
+
+  /**
+   * Runs {@code stages} under the run date's lease, skipping the leading ones {@code resume} says an earlier attempt
+   * completed.
+   *
+   * @throws RunLease.Held when another run of the date holds the lease (nothing was done)
+   */
+  public Outcome run(SparkSession spark, LeewayConfig config, LocalDate runDate, String command, List<Stage> stages,
+      Resume resume) throws IOException {
     RunLayout layout = new RunLayout(config.paths().outputRoot(), runDate, spark.sparkContext().hadoopConfiguration());
     try (RunLease lease = RunLease.acquire(layout.lockFile(), spark.sparkContext().hadoopConfiguration(),
         "A run of " + runDate, Map.of("command", command),
@@ -50,20 +62,33 @@ public final class Runner {
       sweep(layout, catalog, runDate);
       StageContext ctx = new StageContext(spark, config, runDate, layout, new RunAttempt(attempt),
           catalog);
-      return runStages(ctx, layout, status, stages);
+      return runStages(ctx, layout, status, stages, resume);
     }
   }
 
-  private static Outcome runStages(StageContext ctx, RunLayout layout, RunStatus status, List<Stage> stages)
-      throws IOException {
+  private static Outcome runStages(StageContext ctx, RunLayout layout, RunStatus status, List<Stage> stages,
+      Resume resume) throws IOException {
     List<StageResult> results = new ArrayList<>();
+    List<String> order = stages.stream().map(Stage::name).toList();
+    boolean resumed = false;
     for (Stage stage : stages) {
       var entry = status.stageStarted(stage.name());
+      Optional<String> skip = resumed ? Optional.empty() : resume.skip(ctx, stage.name(), order);
+      if (skip.isPresent()) {
+        status.stageSkipped(entry, skip.get());
+        results.add(new StageResult(stage.name(), Map.of(), List.of(), List.of(), Map.of("skipped", skip.get())));
+        LOG.info("Stage {} skipped: {}", stage.name(), skip.get());
+        layout.writeAtomically(layout.statusFile(), status.toJson());
+        continue;
+      }
+      resumed = true;
       layout.writeAtomically(layout.statusFile(), status.toJson());
       LOG.info("Stage {} started for run date {} (attempt {})", stage.name(), ctx.runDate(), ctx.attempt().number());
       ctx.attempt().startStage();
       try {
+        Resume.forget(ctx, stage.name());
         StageResult result = stage.run(ctx);
+        Resume.completed(ctx, stage.name());
         status.stageSucceeded(entry, result, ctx.attempt().inputs());
         results.add(result);
         LOG.info("Stage {} succeeded", stage.name());

@@ -72,6 +72,22 @@ public record StageContext(SparkSession spark, LeewayConfig config, LocalDate ru
     return snapshots;
   }
 
+  /**
+   * Records that the running stage's result depends on a small file (such as {@code models/CURRENT}): a resumed
+   * nightly redoes the stage when the file's content has changed since.
+   */
+  public void dependsOnFile(org.apache.hadoop.fs.Path file) throws IOException {
+    attempt.input(Resume.fileInput(file), Resume.current(this, Resume.fileInput(file)));
+  }
+
+  /**
+   * Records that the running stage read the files under {@code dir} (raw inputs): a resumed nightly redoes the
+   * stage when a file there was added, removed or rewritten since.
+   */
+  public void dependsOnFiles(org.apache.hadoop.fs.Path dir) throws IOException {
+    attempt.input(Resume.filesInput(dir), Resume.current(this, Resume.filesInput(dir)));
+  }
+
   /** The run date's published rows of a table of {@code stage}; fails naming the command to run when absent. */
   public Dataset<Row> input(String stage, String table, String why) throws IOException {
     return input(runDate, stage, table, why).orElseThrow(() -> new InputError("Cannot " + why + ": stage " + stage

@@ -55,6 +55,7 @@ public final class ScoreJob implements Stage {
     SparkSession spark = ctx.spark();
     String outputRoot = ctx.config().paths().outputRoot();
     ModelRegistry registry = new ModelRegistry(outputRoot, spark.sparkContext().hadoopConfiguration());
+    ctx.dependsOnFile(registry.currentFile());
     Optional<String> current = registry.current();
     if (current.isEmpty()) {
       String why = "no current model under " + registry.root() + "; run `leeway train` first (nothing scored, "

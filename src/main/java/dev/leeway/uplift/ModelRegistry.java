@@ -56,8 +56,13 @@ public final class ModelRegistry {
   }
 
   /** The version scoring uses, if any. */
+  /** The file naming the current version. */
+  public Path currentFile() {
+    return new Path(root, CURRENT);
+  }
+
   public Optional<String> current() throws IOException {
-    return Files.readSmall(fs(), new Path(root, CURRENT));
+    return Files.readSmall(fs(), currentFile());
   }
 
   public Map<String, Object> metadata(String version) throws IOException {

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The real command line trains, evaluates and versions the uplift model: metrics and curves for every learner and
  * baseline on both splits, the same metrics from the same data and seed, a promoted first model with its metadata,
- * and nightly's cadence skipping a retrain of a fresh model.
+ * and a nightly's cadence skipping a retrain of a fresh model.
  */
 class TrainEndToEndTest {
   @TempDir
@@ -99,15 +99,21 @@ class TrainEndToEndTest {
     assertEquals("2026-11-01-a2", Files.readString(models.resolve("CURRENT")).trim(), again.context());
     assertEquals(meta, new ObjectMapper().readTree(models.resolve("2026-11-01-a1/metadata.json").toFile()));
 
-    // Two days later the model is fresh: nightly does not retrain.
-    Cli.Run later = run(concat(new String[] {"nightly", "--run-date", "2026-11-03"}, common));
+    // The model is fresh (0 days old): a nightly started at train does not retrain, and goes on to score and report.
+    Cli.Run later = run(concat(new String[] {"nightly", "--run-date", "2026-11-01", "--from-stage", "train"}, common));
     assertEquals(0, later.exitCode(), later.context());
-    JsonNode status = new ObjectMapper().readTree(out.resolve("runs/2026-11-03/status.json").toFile());
+    JsonNode status = new ObjectMapper().readTree(out.resolve("runs/2026-11-01/status.json").toFile());
+    for (int i = 0; i < 3; i++) {
+      assertEquals("SKIPPED", status.at("/stages/" + i + "/outcome").asText(), status.toString());
+      assertEquals("before --from-stage train", status.at("/stages/" + i + "/skipped").asText(), status.toString());
+    }
     JsonNode train = status.at("/stages/3");
     assertEquals("train", train.get("stage").asText(), status.toString());
     assertTrue(train.at("/metrics/skipped").asText().contains("day(s) old"), train.toString());
+    assertEquals("SUCCEEDED", status.at("/stages/4/outcome").asText(), "score ran: " + status);
     try (var versions = Files.list(models)) {
-      assertTrue(versions.noneMatch(p -> p.getFileName().toString().startsWith("2026-11-03")), "no new version");
+      assertEquals(2, versions.filter(p -> p.getFileName().toString().startsWith("2026-11-01-a")).count(),
+          "no new version");
     }
   }
 
