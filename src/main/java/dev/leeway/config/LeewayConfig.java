@@ -211,7 +211,7 @@ public record LeewayConfig(
         share(c, "leeway.train.dr_trim"),
         share(c, "leeway.train.support_quantile"),
         c.integer("leeway.train.seed"),
-        positive(c, "leeway.train.cadence_days"),
+        nonNegativeInt(c, "leeway.train.cadence_days"),
         nonNegative(c, "leeway.train.promotion_tolerance"),
         positive(c, "leeway.train.min_arm_rows"),
         positive(c, "leeway.train.gbt.max_iter"),
@@ -430,6 +430,14 @@ public record LeewayConfig(
     double v = c.number(path);
     if (!(v > 0 && v < 1)) {
       throw new ConfigError("Configuration key " + path + " must lie strictly between 0 and 1, got " + v);
+    }
+    return v;
+  }
+
+  private static int nonNegativeInt(TrackedConfig c, String path) {
+    int v = c.integer(path);
+    if (v < 0) {
+      throw new ConfigError("Configuration key " + path + " must be >= 0, got " + v);
     }
     return v;
   }

@@ -56,6 +56,8 @@ class ScoreEndToEndTest {
     assertEquals(0, Cli.run("generate", "--customers", "4000", "--seed", "8", "--out", in.toString()).exitCode());
     run = Cli.run("nightly", "--run-date", DATE, "--input-root", in.toString(), "--output-root", out.toString(),
         "--set", "leeway.effects.placebo=false", "--set", "leeway.train.gbt.max_iter=10",
+        // One learner: scoring is what is tested here (the learners are compared in TrainEndToEndTest).
+        "--set", "leeway.train.learners=[t_learner]",
         "--set", "leeway.score.flex_floor=0",
         "--set", "leeway.score.sporadic_cap.max_grants=" + CAP,
         "--set", "leeway.score.sporadic_cap.window_days=" + CAP_DAYS,

@@ -39,11 +39,29 @@ public final class Outputs {
   }
 
   public static Dataset<Row> table(Path outputRoot, String name, String runDate) {
+    return session(outputRoot).table("out.leeway." + name).where("run_date = date'" + runDate + "'")
+        .drop("run_date");
+  }
+
+  /** The run date's rows of a published table as of a snapshot, without run_date. */
+  public static Dataset<Row> table(Path outputRoot, String name, String runDate, long snapshot) {
+    return session(outputRoot).read().option("versionAsOf", snapshot).table("out.leeway." + name)
+        .where("run_date = date'" + runDate + "'").drop("run_date");
+  }
+
+  /** The snapshot a published table's {@code main} branch is at. */
+  public static long mainSnapshot(Path outputRoot, String name) {
+    return session(outputRoot).sql("SELECT snapshot_id FROM out.leeway." + name + ".refs WHERE name = 'main'")
+        .first().getLong(0);
+  }
+
+  /** A session with the output root's local catalog as {@code out}. */
+  private static org.apache.spark.sql.SparkSession session(Path outputRoot) {
     org.apache.spark.sql.SparkSession s = TestSpark.session().newSession();
     s.conf().set("spark.sql.catalog.out", "org.apache.iceberg.spark.SparkCatalog");
     s.conf().set("spark.sql.catalog.out.type", "hadoop");
     s.conf().set("spark.sql.catalog.out.warehouse", outputRoot.resolve("warehouse").toString());
-    return s.table("out.leeway." + name).where("run_date = date'" + runDate + "'").drop("run_date");
+    return s;
   }
 
   public JsonNode status() {
