@@ -1,7 +1,8 @@
 """Airflow DAG example: Leeway's nightly pipeline, one run per data interval, backfills by date.
 
 Each run passes its logical date as --run-date, so re-running or backfilling a date replaces exactly that
-date's partitions; a backfill never moves what is served (scores/LATEST, PostgreSQL, the current model) back to an
+date's partitions; a retry resumes at the first stage the failed attempt did not complete (add --force to redo
+every stage); a backfill never moves what is served (scores/LATEST, PostgreSQL, the current model) back to an
 older date. A non-zero exit code fails the task (1 failure, 2 bad configuration, 3 bad input, 4 another run of the
 same date still holds its lease: let Airflow retry later); the run's status file is
 <output_root>/runs/<date>/status.json.

@@ -98,7 +98,9 @@ class ServingStateSlowTest {
     tmp = dir;
     in = tmp.resolve("in");
     out = tmp.resolve("out");
-    assertEquals(0, Cli.run("generate", "--customers", "1000", "--seed", "15", "--out", in.toString()).exitCode());
+    // Dirty data: every stage of the nightly copes with what ingest quarantines.
+    assertEquals(0, Cli.run("generate", "--customers", "1000", "--seed", "15", "--dirty-rate", "0.03", "--out",
+        in.toString()).exitCode());
     long started = System.nanoTime();
     Cli.Run first = run("nightly", D2);
     assertEquals(0, first.exitCode(), first.context());
@@ -271,8 +273,11 @@ class ServingStateSlowTest {
   /** Starts the nightly for D2 in a child JVM, waits until it pauses at {@code point}, and SIGKILLs it. */
   private void killAt(String point, String... more) throws Exception {
     Path err = tmp.resolve("err-" + point + ".log");
+    List<String> a = new ArrayList<>(List.of(args("nightly", D2, more)));
+    // Small data: few shuffle partitions, as the in-process runs have.
+    a.addAll(List.of("--set", "leeway.spark.conf.\"spark.sql.shuffle.partitions\"=2"));
     Process p = Cli.startProcess(Map.of(), List.of("-D" + PausePoints.PROPERTY + "=" + point),
-        ProcessBuilder.Redirect.to(err.toFile()), args("nightly", D2, more));
+        ProcessBuilder.Redirect.to(err.toFile()), a.toArray(String[]::new));
     CompletableFuture.runAsync(() -> {
       try {
         p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
