@@ -63,7 +63,7 @@ class ObjectStoreSlowTest {
       FileSystem s3 = FileSystem.get(URI.create("s3a://leeway/"), conf);
       // Raw inputs are generated here and uploaded into the bucket.
       Path local = tmp.resolve("in");
-      assertEquals(0, Cli.run("generate", "--customers", "800", "--seed", "5", "--out", local.toString()).exitCode());
+      assertEquals(0, Cli.run("generate", "--customers", "1500", "--seed", "5", "--out", local.toString()).exitCode());
       upload(s3, local, "s3a://leeway/in");
 
       Cli.Run nightly = run(s3a, "nightly");
