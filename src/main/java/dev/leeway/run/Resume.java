@@ -176,8 +176,8 @@ public final class Resume {
         if (name.startsWith(".") || name.startsWith("_")) {
           continue;
         }
-        String rel = s.getPath().toUri().getPath().substring(Math.min(root.length(), s.getPath().toUri().getPath()
-            .length()));
+        // Every listed file lies under the root: its path relative to it names it.
+        String rel = s.getPath().toUri().getPath().substring(root.length());
         lines.add(rel + "\t" + s.getLen() + "\t" + s.getModificationTime());
         bytes += s.getLen();
       }
