@@ -170,7 +170,7 @@ public final class RunLease implements AutoCloseable {
     }
   }
 
-  private static String hostName() {
+  static String hostName() {
     String n = ManagementFactory.getRuntimeMXBean().getName();
     int at = n.indexOf('@');
     return at < 0 ? n : n.substring(at + 1);

@@ -27,12 +27,16 @@ public final class RunStatus {
   public RunStatus(LocalDate runDate, String command, String configSource, String inputRoot, String outputRoot) {
     root.put("run_date", runDate.toString());
     root.put("attempt", null);
+    root.put("host", RunLease.hostName());
+    root.put("pid", ProcessHandle.current().pid());
     root.put("command", command);
     root.put("outcome", RUNNING);
     root.put("stage", null);
     root.put("started_at", Instant.now().toString());
     root.put("finished_at", null);
     root.put("error", null);
+    root.put("heartbeat_at", null);
+    root.put("progress", null);
     root.put("leeway_version", Version.get());
     root.put("config", configSource);
     root.put("input_root", inputRoot);
@@ -41,14 +45,14 @@ public final class RunStatus {
   }
 
   /** The attempt number, and the holder of a stale lease this run took over (a killed run), if any. */
-  public void attempt(int number, String tookOverFrom) {
+  public synchronized void attempt(int number, String tookOverFrom) {
     root.put("attempt", number);
     if (tookOverFrom != null) {
       root.put("took_over_stale_lease_of", tookOverFrom);
     }
   }
 
-  public Map<String, Object> stageStarted(String stage) {
+  public synchronized Map<String, Object> stageStarted(String stage) {
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("stage", stage);
     s.put("outcome", RUNNING);
@@ -59,7 +63,7 @@ public final class RunStatus {
     return s;
   }
 
-  public void stageSucceeded(Map<String, Object> s, StageResult result, Map<String, Object> inputs) {
+  public synchronized void stageSucceeded(Map<String, Object> s, StageResult result, Map<String, Object> inputs) {
     s.put("outcome", SUCCEEDED);
     s.put("finished_at", Instant.now().toString());
     Map<String, Object> tables = new LinkedHashMap<>();
@@ -80,29 +84,61 @@ public final class RunStatus {
   }
 
   /** A stage not run because an earlier attempt already completed it (a resumed run). */
-  public void stageSkipped(Map<String, Object> s, String why) {
+  public synchronized void stageSkipped(Map<String, Object> s, String why) {
     s.put("outcome", SKIPPED);
     s.put("finished_at", s.get("started_at"));
     s.put("skipped", why);
   }
 
-  public void stageFailed(Map<String, Object> s, String error) {
+  public synchronized void stageFailed(Map<String, Object> s, String error) {
     s.put("outcome", FAILED);
     s.put("finished_at", Instant.now().toString());
     s.put("error", error);
   }
 
-  public void finish(String outcome, String error) {
+  public synchronized void finish(String outcome, String error) {
     root.put("outcome", outcome);
     root.put("finished_at", Instant.now().toString());
     root.put("error", error);
+    root.put("progress", null);
   }
 
-  public String outcome() {
+  /** The run is alive at {@code at}; {@code progress} is the running stage's (null between stages). */
+  public synchronized void heartbeat(Instant at, Map<String, Object> progress) {
+    root.put("heartbeat_at", at.toString());
+    root.put("progress", progress);
+  }
+
+  /** The stage now RUNNING, or null. */
+  public synchronized String runningStage() {
+    for (Map<String, Object> s : stages) {
+      if (RUNNING.equals(s.get("outcome"))) {
+        return (String) s.get("stage");
+      }
+    }
+    return null;
+  }
+
+  /** The run failed, in {@code stage} (null: before any stage), for {@code reason}. */
+  public synchronized void failed(String stage, String reason) {
+    for (Map<String, Object> s : stages) {
+      if (RUNNING.equals(s.get("outcome"))) {
+        stageFailed(s, reason);
+      }
+    }
+    finish(FAILED, stage == null ? reason : stage + ": " + reason);
+  }
+
+  /** Where the failure's stack trace was written. */
+  public synchronized void stackTrace(String file) {
+    root.put("stack_trace", file);
+  }
+
+  public synchronized String outcome() {
     return (String) root.get("outcome");
   }
 
-  public String toJson() {
+  public synchronized String toJson() {
     try {
       return JSON.writeValueAsString(root);
     } catch (Exception e) {

@@ -54,20 +54,32 @@ public final class Runner {
         "A run of " + runDate, Map.of("command", command),
         Duration.ofMinutes(config.run().lockStaleMinutes()), Duration.ofSeconds(config.run().heartbeatSeconds()))) {
       int attempt = layout.nextAttempt();
-      Catalog catalog = Catalog.open(spark, config);
       RunStatus status = new RunStatus(runDate, command, config.source(), config.paths().inputRoot(),
           config.paths().outputRoot());
       status.attempt(attempt, lease.takenOverFrom().orElse(null));
-      layout.writeAtomically(layout.statusFile(), status.toJson());
-      sweep(layout, catalog, runDate);
-      StageContext ctx = new StageContext(spark, config, runDate, layout, new RunAttempt(attempt),
-          catalog);
-      return runStages(ctx, layout, status, stages, resume);
+      try (RunMonitor monitor = RunMonitor.start(status, layout, spark.sparkContext(),
+          Duration.ofSeconds(config.run().heartbeatSeconds()))) {
+        try {
+          Catalog catalog = Catalog.open(spark, config);
+          sweep(layout, catalog, runDate);
+          StageContext ctx = new StageContext(spark, config, runDate, layout, new RunAttempt(attempt), catalog);
+          return runStages(ctx, monitor, status, stages, resume);
+        } catch (Throwable e) {
+          // Whatever ends a run, an OutOfMemoryError included, ends it FAILED with its stack trace kept.
+          String stage = status.runningStage();
+          String reason = Errors.oneLine(e);
+          status.failed(stage, reason);
+          keepStackTrace(layout, attempt, status, e);
+          saveQuietly(monitor);
+          return new Outcome(status, List.of(), e, (stage == null ? "start" : stage) + ": " + reason,
+              layout.statusFile().toString());
+        }
+      }
     }
   }
 
-  private static Outcome runStages(StageContext ctx, RunLayout layout, RunStatus status, List<Stage> stages,
-      Resume resume) throws IOException {
+  private static Outcome runStages(StageContext ctx, RunMonitor monitor, RunStatus status, List<Stage> stages,
+      Resume resume) throws Exception {
     List<StageResult> results = new ArrayList<>();
     List<String> order = stages.stream().map(Stage::name).toList();
     boolean resumed = false;
@@ -78,13 +90,14 @@ public final class Runner {
         status.stageSkipped(entry, skip.get());
         results.add(new StageResult(stage.name(), Map.of(), List.of(), List.of(), Map.of("skipped", skip.get())));
         LOG.info("Stage {} skipped: {}", stage.name(), skip.get());
-        layout.writeAtomically(layout.statusFile(), status.toJson());
+        monitor.save();
         continue;
       }
       resumed = true;
-      layout.writeAtomically(layout.statusFile(), status.toJson());
+      monitor.save();
       LOG.info("Stage {} started for run date {} (attempt {})", stage.name(), ctx.runDate(), ctx.attempt().number());
       ctx.attempt().startStage();
+      monitor.stageStarted(stage.name());
       try {
         Resume.forget(ctx, stage.name());
         StageResult result = stage.run(ctx);
@@ -92,20 +105,46 @@ public final class Runner {
         status.stageSucceeded(entry, result, ctx.attempt().inputs());
         results.add(result);
         LOG.info("Stage {} succeeded", stage.name());
-      } catch (Exception | LinkageError e) {
+      } catch (Throwable e) {
         String reason = Errors.oneLine(e);
-        status.stageFailed(entry, reason);
-        status.finish(RunStatus.FAILED, stage.name() + ": " + reason);
-        layout.writeAtomically(layout.statusFile(), status.toJson());
-        return new Outcome(status, results, e, stage.name() + ": " + reason, layout.statusFile().toString());
+        status.failed(stage.name(), reason);
+        keepStackTrace(ctx.layout(), ctx.attempt().number(), status, e);
+        saveQuietly(monitor);
+        return new Outcome(status, results, e, stage.name() + ": " + reason, ctx.layout().statusFile().toString());
       } finally {
-        layout.deleteWork();
+        monitor.stageEnded();
+        ctx.layout().deleteWork();
       }
-      layout.writeAtomically(layout.statusFile(), status.toJson());
+      monitor.save();
     }
     status.finish(RunStatus.SUCCEEDED, null);
-    layout.writeAtomically(layout.statusFile(), status.toJson());
-    return new Outcome(status, results, null, null, layout.statusFile().toString());
+    monitor.save();
+    return new Outcome(status, results, null, null, ctx.layout().statusFile().toString());
+  }
+
+  /**
+   * Writes the failure's whole stack trace to runs/&lt;date&gt;/failure-attempt-&lt;n&gt;.txt and names it in the
+   * status and the log; the console keeps one line.
+   */
+  private static void keepStackTrace(RunLayout layout, int attempt, RunStatus status, Throwable e) {
+    org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(layout.runDir(), "failure-attempt-" + attempt + ".txt");
+    try {
+      java.io.StringWriter trace = new java.io.StringWriter();
+      e.printStackTrace(new java.io.PrintWriter(trace));
+      layout.writeAtomically(file, trace.toString());
+      status.stackTrace(file.toString());
+      LOG.error("Run failed: {} (stack trace in {})", Errors.oneLine(e), file);
+    } catch (Throwable writing) {
+      LOG.error("Run failed; its stack trace could not be written to {} ({}), so here it is", file, writing, e);
+    }
+  }
+
+  private static void saveQuietly(RunMonitor monitor) {
+    try {
+      monitor.save();
+    } catch (Throwable e) {
+      LOG.error("Could not write the failed run's status: {}", e.toString());
+    }
   }
 
   /** Removes what killed attempts of this date left: work folders, temporary files, audit branches. */
