@@ -14,4 +14,9 @@ public final class ExitCodes {
   public static final int BAD_INPUT = 3;
   /** Another run of the same run date holds its lease: nothing was done; retry once that run has finished. */
   public static final int LOCKED = 4;
+  /**
+   * A data-quality gate of severity "fail" failed (a truncated export, most rows quarantined, ...): the stage
+   * published nothing; status.json and stderr name the check, the measured value and the threshold.
+   */
+  public static final int GATE = 5;
 }

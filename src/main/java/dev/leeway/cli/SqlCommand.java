@@ -27,7 +27,7 @@ final class SqlCommand implements Callable<Integer> {
   LeewayCommand parent;
 
   @Mixin
-  RunOptions options;
+  ConfigOptions options;
 
   @Spec
   CommandSpec spec;

@@ -53,28 +53,40 @@ abstract class StageCommand implements Callable<Integer> {
     }
     SparkSession spark = parent.sessions.open(config);
     try {
-      Runner.Outcome outcome;
-      try {
-        outcome = new Runner().run(spark, config, runDate, spec.name(), stages(), resume);
-      } catch (RunLease.Held e) {
-        err.println("leeway: " + e.getMessage());
-        return ExitCodes.LOCKED;
-      }
-      for (StageResult r : outcome.results()) {
-        printStage(out, r);
-      }
-      out.println("Status:  " + outcome.statusPath());
-      if (!outcome.succeeded()) {
-        err.println("leeway: " + spec.name() + " failed for " + runDate + " at " + outcome.error());
-        return Errors.isUserError(outcome.failure()) ? ExitCodes.BAD_INPUT : ExitCodes.FAILED;
-      }
-      out.println("Outputs: " + new RunLayout(config.paths().outputRoot(), runDate,
-          spark.sparkContext().hadoopConfiguration()).runDir());
-      out.flush();
-      return ExitCodes.OK;
+      return runDate(spark, config, runDate, spec.name(), stages(), resume, out, err).exitCode();
     } finally {
       parent.sessions.close(spark);
     }
+  }
+
+  /** How one run date ended: its exit code, and the run's outcome (null when refused by the lease). */
+  record DateResult(int exitCode, Runner.Outcome outcome) {}
+
+  /** Runs {@code stages} for one run date, printing each stage's counts and how it ended. */
+  static DateResult runDate(SparkSession spark, LeewayConfig config, LocalDate runDate, String command,
+      List<Stage> stages, Resume resume, PrintWriter out, PrintWriter err) throws Exception {
+    Runner.Outcome outcome;
+    try {
+      outcome = new Runner().run(spark, config, runDate, command, stages, resume);
+    } catch (RunLease.Held e) {
+      err.println("leeway: " + e.getMessage());
+      return new DateResult(ExitCodes.LOCKED, null);
+    }
+    for (StageResult r : outcome.results()) {
+      printStage(out, r);
+    }
+    out.println("Status:  " + outcome.statusPath());
+    if (!outcome.succeeded()) {
+      err.println("leeway: " + command + " failed for " + runDate + " at " + outcome.error());
+      err.flush();
+      int code = Errors.cause(outcome.failure(), dev.leeway.quality.GateFailure.class).isPresent() ? ExitCodes.GATE
+          : Errors.isUserError(outcome.failure()) ? ExitCodes.BAD_INPUT : ExitCodes.FAILED;
+      return new DateResult(code, outcome);
+    }
+    out.println("Outputs: " + new RunLayout(config.paths().outputRoot(), runDate,
+        spark.sparkContext().hadoopConfiguration()).runDir());
+    out.flush();
+    return new DateResult(ExitCodes.OK, outcome);
   }
 
   private static void printStage(PrintWriter out, StageResult r) {

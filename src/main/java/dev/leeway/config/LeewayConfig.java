@@ -12,7 +12,7 @@ import java.util.Map;
 public record LeewayConfig(
     String source, Paths paths, SparkSettings spark, IngestSettings ingest, FeatureSettings features,
     OutcomeSettings outcomes, EffectSettings effects, TrainSettings train, ScoreSettings score,
-    CatalogSettings catalog, RunSettings run) {
+    CatalogSettings catalog, RunSettings run, GateSettings gates) {
 
   /** Where inputs are read and outputs written. */
   public record Paths(String inputRoot, String outputRoot) {}
@@ -31,7 +31,16 @@ public record LeewayConfig(
   public record SparkSettings(String master, String appName, Map<String, String> conf) {}
 
   /** Ingest rules that are settings rather than contract. */
-  public record IngestSettings(List<String> piiColumns, CsvSettings csv, int maxReasonValueChars) {}
+  public record IngestSettings(List<String> piiColumns, CsvSettings csv, List<String> policies,
+      int maxReasonValueChars) {}
+
+  /** One data-quality gate: its severity ("fail", "warn" or "off") and threshold. */
+  public record Gate(String severity, double threshold) {}
+
+  /** leeway.gates: the data-quality gates of ingest and score. */
+  public record GateSettings(int minRowsForShares, String minRowsSeverity, Map<String, Long> minRows, Gate rowsDrop,
+      Gate rowsGrowth, Gate quarantineShare, Gate quarantineReasonShare, Gate keyNullShare, Gate freshnessDays,
+      String schemaDriftSeverity, Gate scoresVolume) {}
 
   /** How CSV inputs are parsed. */
   public record CsvSettings(String delimiter, String quote, String escape, String encoding) {}
@@ -142,7 +151,34 @@ public record LeewayConfig(
     IngestSettings ingest = new IngestSettings(
         List.copyOf(c.strings("leeway.ingest.pii_columns")),
         csv,
+        List.copyOf(c.strings("leeway.ingest.policies")).stream().map(p -> p.trim().toUpperCase(java.util.Locale.ROOT))
+            .toList(),
         positive(c, "leeway.ingest.max_reason_value_chars"));
+    Map<String, Long> minRows = new java.util.TreeMap<>();
+    c.stringMap("leeway.gates.min_rows.tables").forEach((table, v) -> {
+      try {
+        long n = Long.parseLong(v.trim());
+        if (n < 0) {
+          throw new NumberFormatException();
+        }
+        minRows.put(table, n);
+      } catch (NumberFormatException e) {
+        throw new ConfigError("Configuration key leeway.gates.min_rows.tables." + table
+            + " must be a whole number >= 0, got '" + v + "'");
+      }
+    });
+    GateSettings gates = new GateSettings(
+        atLeast(c, "leeway.gates.min_rows_for_shares", 0),
+        severity(c, "leeway.gates.min_rows.severity"),
+        Map.copyOf(minRows),
+        gate(c, "leeway.gates.rows_drop", "max"),
+        gate(c, "leeway.gates.rows_growth", "max"),
+        gate(c, "leeway.gates.quarantine_share", "max"),
+        gate(c, "leeway.gates.quarantine_reason_share", "max"),
+        gate(c, "leeway.gates.key_null_share", "max"),
+        gate(c, "leeway.gates.freshness", "max_days"),
+        severity(c, "leeway.gates.schema_drift.severity"),
+        gate(c, "leeway.gates.scores_volume", "max"));
 
     List<String> extraCustomerColumns = List.copyOf(c.strings("leeway.features.extra_customer_columns"));
     FeatureSettings features = new FeatureSettings(
@@ -271,7 +307,8 @@ public record LeewayConfig(
       throw new ConfigError("Unknown configuration key(s) in " + source + ": " + String.join(", ", unknown)
           + " (check the spelling against conf/base.conf)");
     }
-    return new LeewayConfig(source, paths, spark, ingest, features, outcomes, effects, train, score, catalog, run);
+    return new LeewayConfig(source, paths, spark, ingest, features, outcomes, effects, train, score, catalog, run,
+        gates);
   }
 
   /** Money limits by name (policy or team) with a {@code default}; each a number >= 0, or -1 for no limit. */
@@ -308,6 +345,14 @@ public record LeewayConfig(
       }
     });
     return out;
+  }
+
+  private static String severity(TrackedConfig c, String path) {
+    return oneOf(c, path, "fail", "warn", "off");
+  }
+
+  private static Gate gate(TrackedConfig c, String path, String threshold) {
+    return new Gate(severity(c, path + ".severity"), nonNegative(c, path + "." + threshold));
   }
 
   private static double noLimitOrNonNegative(TrackedConfig c, String path) {

@@ -118,7 +118,10 @@ public final class ContractValidator {
     List<Column> partition = new ArrayList<>();
     partition.add(validSoFar);
     contract.uniqueKey().forEach(k -> partition.add(col(typed(k))));
-    var window = Window.partitionBy(partition.toArray(Column[]::new)).orderBy(col(sourceFile), col(sourceRow));
+    // Across daily drops the latest drop's row is kept (a later drop corrects an earlier one); within a file, the
+    // first row.
+    var window = Window.partitionBy(partition.toArray(Column[]::new))
+        .orderBy(dev.leeway.io.Drops.dropOf(col(sourceFile)).desc(), col(sourceFile), col(sourceRow));
     Column rank = row_number().over(window);
     Column firstFile = org.apache.spark.sql.functions.first(col(sourceFile)).over(window);
     Column firstRow = org.apache.spark.sql.functions.first(col(sourceRow)).over(window);

@@ -60,8 +60,9 @@ public final class Contracts {
           required(Cols.EVENT_AT, TIMESTAMP, "When it happened."),
           required(Cols.EVENT_TYPE, CODE, "PURCHASE, LOGIN, RENEWAL, CHURN or any other type (kept as activity)."),
           optional(Cols.AMOUNT, NUMBER, "Money involved, if any.")),
-      List.of(), List.of(),
-      "Customer events. CHURN marks the end of the relationship; every other type counts as activity.");
+      List.of(Cols.CUSTOMER_ID, Cols.EVENT_AT, Cols.EVENT_TYPE, Cols.AMOUNT), List.of(),
+      "Customer events. CHURN marks the end of the relationship; every other type counts as activity. An exact "
+          + "copy of an event (every column equal) is kept once: the copies are quarantined as duplicates.");
 
   public static final TableContract REFERRALS = new TableContract("referrals",
       List.of(
@@ -82,7 +83,29 @@ public final class Contracts {
 
   /** The contracts this configuration reads: {@link #ALL}, with the customers columns the features name. */
   public static List<TableContract> all(FeatureSettings features) {
-    return List.of(customers(features), CLV_SNAPSHOTS, EXCEPTIONS, ACTIVITY, REFERRALS);
+    return all(features, List.of());
+  }
+
+  /**
+   * The contracts this configuration reads: {@link #ALL}, with the customers columns the features name and, when
+   * {@code policies} is not empty, the policy codes a request may name.
+   */
+  public static List<TableContract> all(FeatureSettings features, List<String> policies) {
+    return List.of(customers(features), CLV_SNAPSHOTS, exceptions(policies), ACTIVITY, REFERRALS);
+  }
+
+  /** {@link #EXCEPTIONS}, its policy limited to {@code policies} unless that is empty. */
+  public static TableContract exceptions(List<String> policies) {
+    if (policies.isEmpty()) {
+      return EXCEPTIONS;
+    }
+    List<ColumnSpec> columns = new ArrayList<>();
+    for (ColumnSpec c : EXCEPTIONS.columns()) {
+      columns.add(c.name().equals(Cols.POLICY) ? c.oneOf(policies.toArray(String[]::new))
+          .configuredBy("leeway.ingest.policies") : c);
+    }
+    return new TableContract(EXCEPTIONS.name(), columns, EXCEPTIONS.uniqueKey(), EXCEPTIONS.rowRules(),
+        EXCEPTIONS.meaning());
   }
 
   /** {@link #CUSTOMERS} plus an optional number column per configured extra numeric column. */

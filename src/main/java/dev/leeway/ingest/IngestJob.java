@@ -18,6 +18,9 @@ import dev.leeway.contract.Contracts;
 import dev.leeway.contract.TableContract;
 import dev.leeway.io.InputReader;
 import dev.leeway.io.RawTable;
+import dev.leeway.quality.GateLog;
+import dev.leeway.quality.GateResult;
+import dev.leeway.quality.Gates;
 import dev.leeway.run.PausePoints;
 import dev.leeway.run.Stage;
 import dev.leeway.run.StageContext;
@@ -67,16 +70,20 @@ public final class IngestJob implements Stage {
     Map<String, TableCounts> counts = new LinkedHashMap<>();
     List<String> warnings = new ArrayList<>();
     ctx.dependsOnFiles(new org.apache.hadoop.fs.Path(cfg.paths().inputRoot()));
+    // A table that arrives as daily drops adds the drops since the last ingest to that ingest's conformed rows.
+    java.util.Optional<java.time.LocalDate> previous = ctx.published().latestBefore(ctx.runDate(), NAME);
+    Map<String, Object> metrics = new LinkedHashMap<>();
     Map<String, Long> snapshots = ctx.writeAuditPublish(NAME, audit -> {
       // Read every header first: a missing folder or column fails the run before any table is scanned.
-      List<TableContract> contracts = Contracts.all(cfg.features());
+      List<TableContract> contracts = Contracts.all(cfg.features(), cfg.ingest().policies());
       List<RawTable> raws = new ArrayList<>();
       for (TableContract contract : contracts) {
-        RawTable raw = reader.read(cfg.paths().inputRoot(), contract);
+        RawTable raw = reader.read(cfg.paths().inputRoot(), contract, ctx.runDate(), previous.orElse(null));
         raw.warnings().forEach(w -> warnings.add(contract.name() + ": " + w));
         raws.add(raw);
       }
       Dataset<Row> customerIds = null;
+      List<IngestGates.Measures> measures = new ArrayList<>();
       for (int i = 0; i < raws.size(); i++) {
         TableContract contract = contracts.get(i);
         ContractValidator validator =
@@ -86,16 +93,33 @@ public final class IngestJob implements Stage {
         if (customerIds != null) {
           checked = markUnknownCustomers(checked, contract, customerIds);
         }
-        TableCounts tc = writeTable(checked, contract, audit);
-        counts.put(contract.name(), tc);
+        Dataset<Row> base = null;
+        if (raws.get(i).dated()) {
+          metrics.put(contract.name() + " drops", raws.get(i).drops());
+          if (previous.isPresent()) {
+            base = ctx.input(previous.get(), NAME, conformedTable(contract.name()), "add daily drops to "
+                + previous.get() + "'s " + contract.name()).orElse(null);
+            metrics.put(contract.name() + " added to", previous.get().toString());
+          }
+        }
+        Written w = writeTable(checked, contract, audit, base, metrics);
+        counts.put(contract.name(), w.counts());
+        measures.add(new IngestGates.Measures(contract, w.counts(), w.rowsTotal(), rawColumns(raws.get(i)),
+            newest(contract, w.onBranch())));
         if (contract.name().equals(Contracts.CUSTOMERS.name())) {
           customerIds = audit.onBranch(conformedTable(contract.name())).select(Cols.CUSTOMER_ID);
         }
       }
+      Gates gates = IngestGates.judge(cfg.gates(), ctx.runDate(), measures, previousTotals(ctx, previous, contracts),
+          previous, new GateLog(ctx.spark(), ctx.catalog()));
+      new GateLog(ctx.spark(), ctx.catalog()).append(ctx.runDate(), ctx.attempt().number(), NAME, gates.results());
+      warnings.addAll(gates.warnings());
+      metrics.put("gates", gates.results().stream().map(GateResult::toMap).toList());
+      gates.enforce();
       PausePoints.at("ingest.audited");
       return audit;
     }).published();
-    return new StageResult(NAME, counts, ctx.describe(snapshots), warnings, Map.of());
+    return new StageResult(NAME, counts, ctx.describe(snapshots), warnings, metrics);
   }
 
   /** Rows whose customer reference is not a conformed customer get a reason. */
@@ -116,7 +140,58 @@ public final class IngestJob implements Stage {
     return out;
   }
 
-  private TableCounts writeTable(Dataset<Row> checked, TableContract contract, AuditedWrite audit) {
+  /**
+   * Writes a table's conformed rows and quarantine to the audit branch and checks the counts. With {@code base} (the
+   * previous ingest's conformed rows of a table that arrives as daily drops) the conformed rows are the base, less
+   * the rows whose unique key a new row carries (replaced), plus the new rows.
+   */
+  /** A table as written to the audit branch: the counts of this run's rows, and the branch's rows of the date. */
+  private record Written(TableCounts counts, long rowsTotal, Dataset<Row> onBranch) {}
+
+  /** The columns of a table's files as read (PII and bookkeeping columns aside). */
+  private static List<String> rawColumns(RawTable raw) {
+    if (raw.files().isEmpty()) {
+      return List.of();
+    }
+    return java.util.Arrays.stream(raw.rows().columns()).filter(c -> !c.equals(ContractValidator.CORRUPT_RECORD)
+        && !c.equals(Cols.Q_SOURCE_FILE) && !c.equals(Cols.Q_SOURCE_ROW)).toList();
+  }
+
+  /** The newest date of a table whose freshness is judged (requests, activity); empty for other tables. */
+  private static java.util.Optional<java.time.LocalDate> newest(TableContract contract, Dataset<Row> onBranch) {
+    String column = FRESHNESS.get(contract.name());
+    if (column == null) {
+      return java.util.Optional.empty();
+    }
+    Row r = onBranch.agg(org.apache.spark.sql.functions.max(org.apache.spark.sql.functions.to_date(col(column))))
+        .first();
+    return r.isNullAt(0) ? java.util.Optional.empty() : java.util.Optional.of(r.getDate(0).toLocalDate());
+  }
+
+  private static final Map<String, String> FRESHNESS = Map.of(Contracts.EXCEPTIONS.name(), Cols.REQUESTED_AT,
+      Contracts.ACTIVITY.name(), Cols.EVENT_AT);
+
+  /** Rows per conformed table of the previous ingest, for the rows-change gates (a count of one partition). */
+  private static Map<String, Long> previousTotals(StageContext ctx, java.util.Optional<java.time.LocalDate> previous,
+      List<TableContract> contracts) throws java.io.IOException {
+    Map<String, Long> out = new LinkedHashMap<>();
+    if (previous.isEmpty()) {
+      return out;
+    }
+    var record = ctx.published().find(previous.get(), NAME);
+    if (record.isEmpty()) {
+      return out;
+    }
+    for (TableContract c : contracts) {
+      if (record.get().tables().containsKey(conformedTable(c.name()))) {
+        out.put(c.name(), ctx.published().read(record.get(), conformedTable(c.name())).count());
+      }
+    }
+    return out;
+  }
+
+  private Written writeTable(Dataset<Row> checked, TableContract contract, AuditedWrite audit, Dataset<Row> base,
+      Map<String, Object> metrics) {
     Dataset<Row> persisted = checked.persist(StorageLevel.MEMORY_AND_DISK());
     try {
       long rowsIn = persisted.count();
@@ -142,9 +217,26 @@ public final class IngestJob implements Stage {
       quarantineCols.add(col(Cols.Q_SOURCE_FILE));
       quarantineCols.add(col(Cols.Q_SOURCE_ROW));
 
+      Dataset<Row> added = persisted.filter(valid).select(conformedCols.toArray(Column[]::new));
+      long rowsAdded = added.count();
+      Dataset<Row> conformed = added;
+      long rowsKept = 0;
+      if (base != null) {
+        Dataset<Row> kept = withoutReplaced(base, added, contract.uniqueKey(), rowsAdded);
+        rowsKept = kept.count();
+        conformed = kept.unionByName(added, true);
+        metrics.put(contract.name() + " rows carried", rowsKept);
+        metrics.put(contract.name() + " rows replaced", base.count() - rowsKept);
+      }
       // The counts are those of what the audit branch holds: what would be published.
-      long rowsOut = audit.write(conformedTable(contract.name()),
-          persisted.filter(valid).select(conformedCols.toArray(Column[]::new))).count();
+      Dataset<Row> onBranch = audit.write(conformedTable(contract.name()), conformed);
+      long rowsTotal = onBranch.count();
+      if (rowsTotal != rowsKept + rowsAdded) {
+        throw new IllegalStateException("Check 'counts reconcile' failed for table '" + contract.name() + "': "
+            + rowsKept + " rows carried and " + rowsAdded + " added, but the audit branch holds " + rowsTotal
+            + "; nothing was published");
+      }
+      long rowsOut = rowsAdded;
       long rowsQuarantined = audit.write(quarantineTable(contract.name()),
           persisted.filter(not(valid)).select(quarantineCols.toArray(Column[]::new))).count();
       Map<String, Long> reasons = reasonCounts(persisted.filter(not(valid)));
@@ -153,11 +245,29 @@ public final class IngestJob implements Stage {
         throw new IllegalStateException("Check 'counts reconcile' failed for table '" + contract.name() + "': read "
             + rowsIn + ", conformed " + rowsOut + ", quarantined " + rowsQuarantined + "; nothing was published");
       }
-      return tc;
+      return new Written(tc, rowsTotal, onBranch);
     } finally {
       persisted.unpersist();
     }
   }
+
+  /** Past rows not replaced by a new row with the same unique key (compared null-safe); all, for a table without one. */
+  private static Dataset<Row> withoutReplaced(Dataset<Row> base, Dataset<Row> added, List<String> key, long rowsAdded) {
+    if (key.isEmpty()) {
+      return base;
+    }
+    Dataset<Row> keys = added.select(key.stream().map(k -> col(k).as("__k_" + k)).toArray(Column[]::new)).distinct();
+    Column same = null;
+    for (String k : key) {
+      Column c = base.col(k).eqNullSafe(keys.col("__k_" + k));
+      same = same == null ? c : same.and(c);
+    }
+    // One day's drop is small next to the history: send it to every task instead of shuffling the history.
+    Dataset<Row> right = rowsAdded <= BROADCAST_NEW_ROWS ? org.apache.spark.sql.functions.broadcast(keys) : keys;
+    return base.join(right, same, "left_anti");
+  }
+
+  private static final long BROADCAST_NEW_ROWS = 2_000_000;
 
   /** Counts quarantined rows per reason code (the text before the parenthesis); bounded by the number of codes. */
   private static Map<String, Long> reasonCounts(Dataset<Row> rejected) {

@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.Charset;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -51,10 +52,20 @@ public final class InputReader {
     piiColumns.forEach(c -> this.piiColumns.add(c.toLowerCase(Locale.ROOT)));
   }
 
-  public RawTable read(String inputRoot, TableContract contract) {
+  /**
+   * Reads a table: a full extract (files directly in its folder) whole, or, when it arrives as daily drops
+   * ({@code dt=YYYY-MM-DD} folders), the drops after {@code since} (null: from the first) up to {@code runDate}.
+   */
+  public RawTable read(String inputRoot, TableContract contract, LocalDate runDate, LocalDate since) {
     Path folder = new Path(inputRoot, contract.name());
     List<String> warnings = new ArrayList<>();
-    List<FileStatus> files = listDataFiles(folder, contract);
+    Listing listing = listDataFiles(folder, contract, runDate, since);
+    List<FileStatus> files = listing.files();
+    List<String> drops = listing.drops();
+    if (drops != null && drops.isEmpty()) {
+      warnings.add("no daily drop after " + (since == null ? "the first" : since) + " up to " + runDate
+          + ": nothing new");
+    }
     boolean parquet = !files.isEmpty() && files.get(0).getPath().getName().endsWith(".parquet");
     for (FileStatus f : files) {
       if (f.getPath().getName().endsWith(".parquet") != parquet) {
@@ -87,16 +98,58 @@ public final class InputReader {
       paths.add(f.getPath().toString());
     }
     if (paths.isEmpty()) {
-      warnings.add("table '" + contract.name() + "' has no rows");
-      return new RawTable(contract.name(), emptyRaw(contract), List.of(), parquet ? "parquet" : "csv", warnings);
+      if (drops == null) {
+        warnings.add("table '" + contract.name() + "' has no rows");
+      }
+      return new RawTable(contract.name(), emptyRaw(contract), List.of(), parquet ? "parquet" : "csv", warnings,
+          drops);
     }
     Dataset<Row> rows = parquet ? readParquet(paths) : readCsv(paths, header);
-    return new RawTable(contract.name(), rows, paths, parquet ? "parquet" : "csv", warnings);
+    return new RawTable(contract.name(), rows, paths, parquet ? "parquet" : "csv", warnings, drops);
   }
 
-  private List<FileStatus> listDataFiles(Path folder, TableContract contract) {
+  /** The data files to read, in order, and the drops they come from (null for a full extract). */
+  private record Listing(List<FileStatus> files, List<String> drops) {}
+
+  /**
+   * A full extract's files, or the files of the drops in (since, runDate], drop by drop, oldest first.
+   */
+  private Listing listDataFiles(Path folder, TableContract contract, LocalDate runDate, LocalDate since) {
     try {
       FileSystem fs = folder.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      List<FileStatus> direct = listFolder(fs, folder, contract, true);
+      List<FileStatus> dropFolders = new ArrayList<>();
+      List<FileStatus> plain = new ArrayList<>();
+      for (FileStatus s : direct) {
+        (s.isDirectory() ? dropFolders : plain).add(s);
+      }
+      if (dropFolders.isEmpty()) {
+        return new Listing(plain, null);
+      }
+      if (!plain.isEmpty()) {
+        throw new InputError("Cannot read table '" + contract.name() + "': folder " + folder + " mixes daily drops ("
+            + dropFolders.get(0).getPath().getName() + ") with files (" + plain.get(0).getPath().getName()
+            + "); a table arrives either as one full extract or as daily drops dt=YYYY-MM-DD/");
+      }
+      List<FileStatus> out = new ArrayList<>();
+      List<String> drops = new ArrayList<>();
+      for (FileStatus d : dropFolders) {
+        LocalDate day = Drops.dateOf(d.getPath()).orElseThrow();
+        if (day.isAfter(runDate) || (since != null && !day.isAfter(since))) {
+          continue;
+        }
+        drops.add(d.getPath().getName());
+        out.addAll(listFolder(fs, d.getPath(), contract, false));
+      }
+      return new Listing(out, drops);
+    } catch (IOException e) {
+      throw new InputError("Cannot list input folder " + folder + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A folder's data files (and, when {@code dropsAllowed}, its drop folders), sorted by name. */
+  private List<FileStatus> listFolder(FileSystem fs, Path folder, TableContract contract, boolean dropsAllowed) {
+    try {
       if (!fs.exists(folder)) {
         throw new InputError("Cannot read table '" + contract.name() + "': input folder not found: " + folder
             + " (set leeway.paths.input_root or --input-root)");
@@ -107,7 +160,16 @@ public final class InputReader {
       List<FileStatus> out = new ArrayList<>();
       for (FileStatus s : fs.listStatus(folder)) {
         String n = s.getPath().getName();
-        if (s.isDirectory() || n.startsWith("_") || n.startsWith(".")) {
+        if (n.startsWith("_") || n.startsWith(".")) {
+          continue;
+        }
+        if (s.isDirectory()) {
+          if (!dropsAllowed || Drops.dateOf(s.getPath()).isEmpty()) {
+            throw new InputError("Cannot read table '" + contract.name() + "': unexpected folder " + s.getPath()
+                + (dropsAllowed ? " (a table's folder holds data files, or daily drops named dt=YYYY-MM-DD)"
+                    : " inside a daily drop (a drop holds data files only)"));
+          }
+          out.add(s);
           continue;
         }
         String lower = n.toLowerCase(Locale.ROOT);

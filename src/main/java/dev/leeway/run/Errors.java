@@ -26,7 +26,7 @@ public final class Errors {
   /** Our own errors carry the actionable message; find one anywhere in the cause chain. */
   static Throwable find(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof InputError || t instanceof ConfigError) {
+      if (t instanceof InputError || t instanceof ConfigError || t instanceof FailureDetails) {
         return t;
       }
       if (t.getCause() == t) {
@@ -42,6 +42,19 @@ public final class Errors {
       t = t.getCause();
     }
     return t;
+  }
+
+  /** The failure, or one of its causes, of type {@code type}. */
+  public static <T> java.util.Optional<T> cause(Throwable e, Class<T> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return java.util.Optional.of(type.cast(t));
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   /** True when the failure is bad input or configuration rather than a fault in Leeway or Spark. */

@@ -153,7 +153,7 @@ public final class Resume {
     }
     if (key.startsWith(FILES_INPUT)) {
       Path dir = new Path(key.substring(FILES_INPUT.length()));
-      return fingerprint(Files.of(dir, hadoop), dir);
+      return fingerprint(Files.of(dir, hadoop), dir, ctx.runDate());
     }
     int slash = key.indexOf('/');
     LocalDate date = LocalDate.parse(key.substring(0, slash));
@@ -162,9 +162,10 @@ public final class Resume {
 
   /**
    * The files under {@code dir} as a count, a byte total and a hash of every name, size and modification time:
-   * changes when a file is added, removed, rewritten or touched. Hidden files ({@code .} or {@code _}) are left out.
+   * changes when a file is added, removed, rewritten or touched. Hidden files ({@code .} or {@code _}) are left out,
+   * and so are daily drops ({@code dt=YYYY-MM-DD}) after {@code runDate}: they were not known on that date.
    */
-  static Map<String, Object> fingerprint(FileSystem fs, Path dir) throws IOException {
+  static Map<String, Object> fingerprint(FileSystem fs, Path dir, LocalDate runDate) throws IOException {
     List<String> lines = new ArrayList<>();
     long bytes = 0;
     if (fs.exists(dir)) {
@@ -173,7 +174,7 @@ public final class Resume {
       while (it.hasNext()) {
         LocatedFileStatus s = it.next();
         String name = s.getPath().getName();
-        if (name.startsWith(".") || name.startsWith("_")) {
+        if (name.startsWith(".") || name.startsWith("_") || dev.leeway.io.Drops.after(s.getPath(), runDate)) {
           continue;
         }
         // Every listed file lies under the root: its path relative to it names it.

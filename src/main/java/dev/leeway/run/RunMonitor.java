@@ -58,13 +58,13 @@ public final class RunMonitor implements AutoCloseable {
   public static RunMonitor start(RunStatus status, RunLayout layout, SparkContext sc, Duration every)
       throws IOException {
     RunMonitor m = new RunMonitor(status, layout, sc, every);
-    status.heartbeat(Instant.now(), null);
     m.save();
     return m;
   }
 
   /** Writes the status document as it is now. */
   public synchronized void save() throws IOException {
+    status.alive(Instant.now());
     layout.writeAtomically(layout.statusFile(), status.toJson());
   }
 
@@ -103,7 +103,7 @@ public final class RunMonitor implements AutoCloseable {
   private void beat() {
     try {
       Map<String, Object> p = progress();
-      status.heartbeat(Instant.now(), p);
+      status.progress(p);
       save();
       if (p != null) {
         LOG.info("Stage {} running for {}: {}", p.get("stage"), elapsed((Long) p.get("elapsed_seconds")),

@@ -90,6 +90,11 @@ public final class RunStatus {
     s.put("skipped", why);
   }
 
+  /** Adds details (such as gate results) to a stage's entry. */
+  public synchronized void stageDetails(Map<String, Object> s, Map<String, Object> details) {
+    s.putAll(details);
+  }
+
   public synchronized void stageFailed(Map<String, Object> s, String error) {
     s.put("outcome", FAILED);
     s.put("finished_at", Instant.now().toString());
@@ -103,10 +108,14 @@ public final class RunStatus {
     root.put("progress", null);
   }
 
-  /** The run is alive at {@code at}; {@code progress} is the running stage's (null between stages). */
-  public synchronized void heartbeat(Instant at, Map<String, Object> progress) {
-    root.put("heartbeat_at", at.toString());
+  /** The running stage's progress (null between stages). */
+  public synchronized void progress(Map<String, Object> progress) {
     root.put("progress", progress);
+  }
+
+  /** The run is alive at {@code at}. */
+  public synchronized void alive(Instant at) {
+    root.put("heartbeat_at", at.toString());
   }
 
   /** The stage now RUNNING, or null. */

@@ -108,6 +108,7 @@ public final class Runner {
       } catch (Throwable e) {
         String reason = Errors.oneLine(e);
         status.failed(stage.name(), reason);
+        Errors.cause(e, FailureDetails.class).ifPresent(d -> status.stageDetails(entry, d.details()));
         keepStackTrace(ctx.layout(), ctx.attempt().number(), status, e);
         saveQuietly(monitor);
         return new Outcome(status, results, e, stage.name() + ": " + reason, ctx.layout().statusFile().toString());

@@ -89,6 +89,7 @@ public final class ScoreJob implements Stage {
         throw new IllegalStateException("Check 'one score per customer and policy' failed: " + rows + " rows for "
             + customers + " customers x " + policies.size() + " policies; nothing was published");
       }
+      summary.put("gates", volumeGate(ctx, rows).stream().map(dev.leeway.quality.GateResult::toMap).toList());
       summary.put("run_date", ctx.runDate().toString());
       summary.put("model_version", model.version());
       summary.put("contract_version", ScoreCols.CONTRACT_VERSION);
@@ -212,4 +213,27 @@ public final class ScoreJob implements Stage {
     return new LinkedHashMap<>(out);
   }
 
+
+  /**
+   * The scores-volume gate: rows to serve against the previous scored run date's. Logged to gate_results; throws
+   * when it fails at severity "fail", so nothing is published or served.
+   */
+  private static List<dev.leeway.quality.GateResult> volumeGate(StageContext ctx, long rows)
+      throws java.io.IOException {
+    dev.leeway.quality.Gates gates = new dev.leeway.quality.Gates(NAME);
+    var previous = ctx.published().latestBefore(ctx.runDate(), NAME);
+    var record = previous.isEmpty() ? java.util.Optional.<dev.leeway.tables.Published.Record>empty()
+        : ctx.published().find(previous.get(), NAME);
+    long before = record.isEmpty() ? 0 : ctx.published().read(record.get(), TABLE).count();
+    if (before == 0) {
+      gates.measured("scores_volume", TABLE, null, rows + " rows; no earlier scored run date to compare with");
+    } else {
+      gates.atMost("scores_volume", TABLE, Math.abs(rows - before) / (double) before, ctx.config().gates()
+          .scoresVolume(), rows + " rows against " + before + " on " + previous.get());
+    }
+    new dev.leeway.quality.GateLog(ctx.spark(), ctx.catalog()).append(ctx.runDate(), ctx.attempt().number(), NAME,
+        gates.results());
+    gates.enforce();
+    return gates.results();
+  }
 }

@@ -58,6 +58,35 @@ public final class Published {
     return text.isEmpty() ? Optional.empty() : Optional.of(JSON.readValue(text.get(), Record.class));
   }
 
+  /**
+   * The latest run date before {@code runDate} for which {@code stage} published, if any (run folders are named by
+   * date; one listing of {@code runs/}).
+   */
+  public Optional<LocalDate> latestBefore(LocalDate runDate, String stage) throws IOException {
+    org.apache.hadoop.fs.FileSystem fs = Files.of(runs, spark.sparkContext().hadoopConfiguration());
+    if (!fs.exists(runs)) {
+      return Optional.empty();
+    }
+    java.util.List<LocalDate> dates = new java.util.ArrayList<>();
+    for (org.apache.hadoop.fs.FileStatus s : fs.listStatus(runs)) {
+      try {
+        LocalDate d = LocalDate.parse(s.getPath().getName());
+        if (s.isDirectory() && d.isBefore(runDate)) {
+          dates.add(d);
+        }
+      } catch (java.time.format.DateTimeParseException notADate) {
+        // _backfills and the like
+      }
+    }
+    dates.sort(java.util.Comparator.reverseOrder());
+    for (LocalDate d : dates) {
+      if (fs.exists(file(d, stage))) {
+        return Optional.of(d);
+      }
+    }
+    return Optional.empty();
+  }
+
   /** The run date's rows of one of the record's tables, at the snapshot the record names, without run_date. */
   public Dataset<Row> read(Record r, String table) {
     Long snapshot = r.tables().get(table);
