@@ -32,7 +32,7 @@ public record LeewayConfig(
 
   /** Ingest rules that are settings rather than contract. */
   public record IngestSettings(List<String> piiColumns, CsvSettings csv, List<String> policies,
-      int maxReasonValueChars) {}
+      List<String> nullTokens, int maxFieldChars, int maxFieldLines, int maxReasonValueChars) {}
 
   /** One data-quality gate: its severity ("fail", "warn" or "off") and threshold. */
   public record Gate(String severity, double threshold) {}
@@ -153,6 +153,10 @@ public record LeewayConfig(
         csv,
         List.copyOf(c.strings("leeway.ingest.policies")).stream().map(p -> p.trim().toUpperCase(java.util.Locale.ROOT))
             .toList(),
+        List.copyOf(c.strings("leeway.ingest.null_tokens")).stream().map(t -> t.trim().toUpperCase(
+            java.util.Locale.ROOT)).toList(),
+        positive(c, "leeway.ingest.max_field_chars"),
+        positive(c, "leeway.ingest.max_field_lines"),
         positive(c, "leeway.ingest.max_reason_value_chars"));
     Map<String, Long> minRows = new java.util.TreeMap<>();
     c.stringMap("leeway.gates.min_rows.tables").forEach((table, v) -> {

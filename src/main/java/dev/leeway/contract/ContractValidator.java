@@ -10,7 +10,10 @@ import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.substring;
-import static org.apache.spark.sql.functions.trim;
+import static org.apache.spark.sql.functions.instr;
+import static org.apache.spark.sql.functions.length;
+import static org.apache.spark.sql.functions.regexp_replace;
+import static org.apache.spark.sql.functions.split;
 import static org.apache.spark.sql.functions.upper;
 import static org.apache.spark.sql.functions.when;
 
@@ -41,14 +44,107 @@ public final class ContractValidator {
   private static final List<String> TRUE_WORDS = List.of("true", "t", "yes", "y", "1");
   private static final List<String> FALSE_WORDS = List.of("false", "f", "no", "n", "0");
 
+  /** Marks a damaged record (malformed, runaway quote, overlong field): the quarantine keeps none of its values. */
+  public static final String DAMAGED = "__damaged";
+
+  /**
+   * What raw text must look like before any rule is applied: values equal (case-insensitively, trimmed) to a null
+   * token are empty; no field may be longer than {@code maxFieldChars} or hold more than {@code maxFieldLines} line
+   * breaks; {@code delimiter} and the header's column count find a field that swallowed whole records.
+   */
+  public record Hygiene(List<String> nullTokens, int maxFieldChars, int maxFieldLines, String delimiter) {
+    public static final Hygiene DEFAULT = new Hygiene(List.of("NULL", "N/A", "#N/A", "NONE", "NAN"), 10_000, 100,
+        ",");
+  }
+
   private final TableContract contract;
   private final LocalDate runDate;
   private final int maxValueChars;
+  private final Hygiene hygiene;
 
   public ContractValidator(TableContract contract, LocalDate runDate, int maxValueChars) {
+    this(contract, runDate, maxValueChars, Hygiene.DEFAULT);
+  }
+
+  public ContractValidator(TableContract contract, LocalDate runDate, int maxValueChars, Hygiene hygiene) {
     this.contract = contract;
     this.runDate = runDate;
     this.maxValueChars = maxValueChars;
+    this.hygiene = hygiene;
+  }
+
+  /** Leading and trailing white space of any kind (tabs, line breaks, no-break and zero-width spaces, BOMs). */
+  private static final String EDGE_SPACE = "^[\\s\\p{Z}\\x{200B}\\x{2060}\\x{FEFF}]+|[\\s\\p{Z}\\x{200B}\\x{2060}\\x{FEFF}]+$";
+  /** Control and format characters (tab, CR, NUL, zero-width joiners, direction marks, ...). */
+  private static final String CONTROL = "[\\p{Cc}\\p{Cf}]";
+
+  /** A value as the rules see it: edge white space of any kind removed, inner white space of any kind a space. */
+  static Column clean(Column raw) {
+    return regexp_replace(regexp_replace(raw, EDGE_SPACE, ""), "\\p{Zs}", " ");
+  }
+
+  /** The raw columns of a record that hold data (not bookkeeping). */
+  private static List<String> dataColumns(Dataset<Row> raw) {
+    List<String> out = new ArrayList<>();
+    for (String c : raw.columns()) {
+      if (!c.startsWith("__") && !c.equals(CORRUPT_RECORD) && !c.equals(Cols.Q_SOURCE_FILE)
+          && !c.equals(Cols.Q_SOURCE_ROW)) {
+        out.add(c);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Reasons a record is damaged as a whole (the field count differs from the header, a field runs away past
+   * records, a field is too long); such a record gets no other reason, and none of its values is shown.
+   */
+  private List<Column> damage(Dataset<Row> raw) {
+    List<Column> out = new ArrayList<>();
+    List<String> columns = dataColumns(raw);
+    if (List.of(raw.columns()).contains(CORRUPT_RECORD)) {
+      // Spark keeps no field of a malformed record, only its text: a runaway quote shows there.
+      Column text = col(CORRUPT_RECORD);
+      out.add(when(text.isNotNull().and(runaway(text, columns.size())), concat(
+              lit("runaway quoted field (the record spans "), size(lines(text)).cast("string"),
+              lit(" lines: an unbalanced quote swallowed the records after it; fix the file from this record on)")))
+          .when(text.isNotNull(), lit("malformed record (field count differs from the header)")));
+    }
+    for (String c : columns) {
+      Column v = col("`" + c + "`");
+      out.add(when(v.isNotNull().and(runaway(v, columns.size())),
+          concat(lit("runaway quoted field (" + c + " spans "), size(lines(v)).cast("string"),
+              lit(" lines: an unbalanced quote swallowed the records after it; fix the file from this record on)"))));
+      out.add(when(length(v).gt(hygiene.maxFieldChars()), concat(lit("field too long (" + c + ": "),
+          length(v).cast("string"), lit(" characters, limit " + hygiene.maxFieldChars() + ")"))));
+    }
+    return out;
+  }
+
+  private static Column lines(Column text) {
+    return split(text, "\\r?\\n|\\r", -1);
+  }
+
+  /**
+   * True when text holds more line breaks than a field may, or a line after its first with as many delimiters as a
+   * whole record of {@code columns} fields: a record it swallowed.
+   */
+  private Column runaway(Column text, int columns) {
+    String delimiter = java.util.regex.Pattern.quote(hygiene.delimiter());
+    Column swallowed = org.apache.spark.sql.functions.exists(
+        org.apache.spark.sql.functions.slice(lines(text), 2, hygiene.maxFieldLines() + 1),
+        l -> size(split(l, delimiter, -1)).geq(Math.max(2, columns)));
+    return size(lines(text)).gt(hygiene.maxFieldLines() + 1).or(swallowed);
+  }
+
+  /** Reasons about the bytes of a record that is otherwise whole: text that was not in the configured encoding. */
+  private static List<Column> encoding(Dataset<Row> raw) {
+    List<Column> out = new ArrayList<>();
+    for (String c : dataColumns(raw)) {
+      out.add(when(instr(col("`" + c + "`"), "\uFFFD").gt(0), lit("invalid encoding (" + c
+          + " holds bytes that are not valid text in the configured encoding, leeway.ingest.csv.encoding)")));
+    }
+    return out;
   }
 
   /** Name of the column holding the typed value of a contract column. */
@@ -58,19 +154,20 @@ public final class ContractValidator {
 
   /** Parses every contract column and collects the reasons each row breaks the contract. */
   public Dataset<Row> check(Dataset<Row> raw) {
-    List<Column> reasons = new ArrayList<>();
-    if (List.of(raw.columns()).contains(CORRUPT_RECORD)) {
-      reasons.add(when(col(CORRUPT_RECORD).isNotNull(),
-          lit("malformed record (field count differs from the header)")));
-    }
+    List<Column> reasons = new ArrayList<>(encoding(raw));
+    Column damage = filter(array(damage(raw).toArray(Column[]::new)), Column::isNotNull);
     Dataset<Row> out = raw;
     for (ColumnSpec spec : contract.columns()) {
-      Column value = trim(col(spec.name()));
+      Column value = clean(col(spec.name()));
       Column blank = isBlank(spec.name());
       Column parsed = when(blank, lit(null).cast(spec.type().sparkType())).otherwise(parse(spec.type(), value));
       out = out.withColumn(typed(spec.name()), parsed);
       Column t = col(typed(spec.name()));
       Column shown = concat(lit("'"), substring(value, 1, maxValueChars), lit("'"));
+      if (spec.type() == ColumnType.TEXT || spec.type() == ColumnType.CODE) {
+        reasons.add(when(value.rlike(CONTROL), concat(lit("control character in " + spec.name() + " ("),
+            concat(lit("'"), substring(regexp_replace(value, CONTROL, "?"), 1, maxValueChars), lit("'")), lit(")"))));
+      }
       if (spec.required()) {
         reasons.add(when(blank, lit("missing " + spec.name() + " (empty value)")));
       }
@@ -103,7 +200,9 @@ public final class ContractValidator {
     for (RowRule rule : contract.rowRules()) {
       reasons.add(when(rule.violated().apply(view), lit(rule.reason())));
     }
-    return out.withColumn(REASONS, filter(array(reasons.toArray(Column[]::new)), Column::isNotNull));
+    Column all = filter(array(reasons.toArray(Column[]::new)), Column::isNotNull);
+    return out.withColumn(DAMAGED, size(damage).gt(0))
+        .withColumn(REASONS, when(size(damage).gt(0), damage).otherwise(all));
   }
 
   /**
@@ -138,9 +237,9 @@ public final class ContractValidator {
         filter(org.apache.spark.sql.functions.concat(col(REASONS), array(reasonOrNull)), Column::isNotNull));
   }
 
-  private static Column isBlank(String column) {
-    Column value = trim(col(column));
-    return value.isNull().or(value.equalTo(""));
+  private Column isBlank(String column) {
+    Column value = clean(col(column));
+    return value.isNull().or(value.equalTo("")).or(upper(value).isin(hygiene.nullTokens().toArray()));
   }
 
   private Column afterRunDate(ColumnType type, Column t) {

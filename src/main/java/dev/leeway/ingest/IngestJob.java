@@ -87,7 +87,9 @@ public final class IngestJob implements Stage {
       for (int i = 0; i < raws.size(); i++) {
         TableContract contract = contracts.get(i);
         ContractValidator validator =
-            new ContractValidator(contract, ctx.runDate(), cfg.ingest().maxReasonValueChars());
+            new ContractValidator(contract, ctx.runDate(), cfg.ingest().maxReasonValueChars(),
+                new ContractValidator.Hygiene(cfg.ingest().nullTokens(), cfg.ingest().maxFieldChars(),
+                    cfg.ingest().maxFieldLines(), cfg.ingest().csv().delimiter()));
         Dataset<Row> checked = validator.check(raws.get(i).rows());
         checked = validator.markDuplicates(checked, Cols.Q_SOURCE_FILE, Cols.Q_SOURCE_ROW);
         if (customerIds != null) {
@@ -208,7 +210,9 @@ public final class IngestJob implements Stage {
         if (bookkeeping) {
           continue;
         }
-        quarantineCols.add(col("`" + c + "`"));
+        // A damaged record's values may be shifted or swallowed text (PII of other rows included): none is kept.
+        quarantineCols.add(when(col(ContractValidator.DAMAGED), lit(null).cast("string")).otherwise(col("`" + c + "`"))
+            .as(c));
         if (!contractCols.contains(c)) {
           conformedCols.add(col("`" + c + "`"));
         }

@@ -76,12 +76,15 @@ public final class InputReader {
     List<String> paths = new ArrayList<>();
     List<String> header = null;
     String headerFile = null;
+    java.util.Map<String, StructField> parquetTypes = new java.util.HashMap<>();
+    java.util.Map<String, String> parquetTypeFiles = new java.util.HashMap<>();
     for (FileStatus f : files) {
       if (!parquet && f.getLen() == 0) {
         warnings.add("skipped empty file " + f.getPath() + " (0 bytes)");
         continue;
       }
-      List<String> columns = parquet ? parquetColumns(f.getPath()) : csvHeader(f.getPath(), contract);
+      List<String> columns = parquet ? parquetColumns(f.getPath(), contract, parquetTypes, parquetTypeFiles)
+          : csvHeader(f.getPath(), contract);
       if (columns.isEmpty()) {
         warnings.add("skipped empty file " + f.getPath() + " (no header)");
         continue;
@@ -104,7 +107,7 @@ public final class InputReader {
       return new RawTable(contract.name(), emptyRaw(contract), List.of(), parquet ? "parquet" : "csv", warnings,
           drops);
     }
-    Dataset<Row> rows = parquet ? readParquet(paths) : readCsv(paths, header);
+    Dataset<Row> rows = parquet ? readParquet(paths, contract) : readCsv(paths, header);
     return new RawTable(contract.name(), rows, paths, parquet ? "parquet" : "csv", warnings, drops);
   }
 
@@ -238,10 +241,23 @@ public final class InputReader {
     }
   }
 
-  private List<String> parquetColumns(Path file) {
+  /**
+   * A Parquet file's column names; fails (naming both files and the column) when a column's type differs from the
+   * type an earlier file of the table gave it, which Spark cannot read as one table.
+   */
+  private List<String> parquetColumns(Path file, TableContract contract, java.util.Map<String, StructField> types,
+      java.util.Map<String, String> typeFiles) {
     List<String> out = new ArrayList<>();
-    for (String name : spark.read().parquet(file.toString()).columns()) {
-      out.add(normalise(name));
+    for (StructField f : spark.read().parquet(file.toString()).schema().fields()) {
+      String name = normalise(f.name());
+      out.add(name);
+      StructField before = types.putIfAbsent(name, f);
+      if (before != null && !before.dataType().equals(f.dataType())) {
+        throw new InputError("Cannot read table '" + contract.name() + "': file " + file + " has column '" + name
+            + "' as " + f.dataType().simpleString() + " but " + typeFiles.get(name) + " has it as "
+            + before.dataType().simpleString() + "; all Parquet files of a table must give a column one type");
+      }
+      typeFiles.putIfAbsent(name, file.toString());
     }
     return out;
   }
@@ -279,18 +295,41 @@ public final class InputReader {
     return numberRowsWithinFiles(df.select(cols.toArray(Column[]::new)));
   }
 
-  private Dataset<Row> readParquet(List<String> paths) {
+  private Dataset<Row> readParquet(List<String> paths, TableContract contract) {
     Dataset<Row> df = spark.read().parquet(paths.toArray(String[]::new));
     List<Column> cols = new ArrayList<>();
-    for (String c : df.columns()) {
-      String n = normalise(c);
-      if (!piiColumns.contains(n)) {
-        cols.add(df.col("`" + c + "`").cast(DataTypes.StringType).as(n));
+    for (StructField f : df.schema().fields()) {
+      String n = normalise(f.name());
+      if (piiColumns.contains(n)) {
+        continue;
       }
+      Column c = df.col("`" + f.name() + "`");
+      boolean timestamp = contract.column(n).map(s -> s.type() == dev.leeway.contract.ColumnType.TIMESTAMP)
+          .orElse(false);
+      cols.add((timestamp && isNumber(f.dataType()) ? epochText(c) : c.cast(DataTypes.StringType)).as(n));
     }
     cols.add(df.col("_metadata.file_path").as(Cols.Q_SOURCE_FILE));
     cols.add(df.col("_metadata.row_index").plus(1).as(Cols.Q_SOURCE_ROW));
     return df.select(cols.toArray(Column[]::new));
+  }
+
+  private static boolean isNumber(org.apache.spark.sql.types.DataType t) {
+    return t instanceof org.apache.spark.sql.types.IntegralType || t instanceof org.apache.spark.sql.types.DoubleType
+        || t instanceof org.apache.spark.sql.types.FloatType || t instanceof org.apache.spark.sql.types.DecimalType;
+  }
+
+  /**
+   * An epoch number as timestamp text: seconds, milliseconds or microseconds since 1970-01-01 UTC, told apart by
+   * magnitude (seconds stay below 1e11 until the year 5138; milliseconds after 1973 are above it).
+   */
+  static Column epochText(Column v) {
+    Column n = v.cast(DataTypes.LongType);
+    Column a = org.apache.spark.sql.functions.abs(n);
+    Column ts = org.apache.spark.sql.functions.when(a.lt(100_000_000_000L),
+            org.apache.spark.sql.functions.timestamp_seconds(n))
+        .when(a.lt(100_000_000_000_000L), org.apache.spark.sql.functions.timestamp_millis(n))
+        .otherwise(org.apache.spark.sql.functions.timestamp_micros(n));
+    return org.apache.spark.sql.functions.date_format(ts, "yyyy-MM-dd HH:mm:ss.SSS");
   }
 
   /**
