@@ -31,7 +31,7 @@ public record LeewayConfig(
   public record SparkSettings(String master, String appName, Map<String, String> conf) {}
 
   /** Ingest rules that are settings rather than contract. */
-  public record IngestSettings(List<String> piiColumns, CsvSettings csv, List<String> policies,
+  public record IngestSettings(Map<String, List<String>> keepColumns, CsvSettings csv, List<String> policies,
       List<String> nullTokens, int maxFieldChars, int maxFieldLines, int maxReasonValueChars) {}
 
   /** One data-quality gate: its severity ("fail", "warn" or "off") and threshold. */
@@ -149,7 +149,7 @@ public record LeewayConfig(
         singleChar(c, "leeway.ingest.csv.escape"),
         nonBlank(c, "leeway.ingest.csv.encoding"));
     IngestSettings ingest = new IngestSettings(
-        List.copyOf(c.strings("leeway.ingest.pii_columns")),
+        keepColumns(c),
         csv,
         List.copyOf(c.strings("leeway.ingest.policies")).stream().map(p -> p.trim().toUpperCase(java.util.Locale.ROOT))
             .toList(),
@@ -349,6 +349,16 @@ public record LeewayConfig(
       }
     });
     return out;
+  }
+
+  /** leeway.ingest.keep_columns: per input table, the lower-cased extra columns to read. */
+  private static Map<String, List<String>> keepColumns(TrackedConfig c) {
+    Map<String, List<String>> out = new java.util.TreeMap<>();
+    for (String table : List.of("customers", "clv_snapshots", "exceptions", "activity", "referrals")) {
+      out.put(table, c.strings("leeway.ingest.keep_columns." + table).stream()
+          .map(s -> s.trim().toLowerCase(java.util.Locale.ROOT)).toList());
+    }
+    return Map.copyOf(out);
   }
 
   private static String severity(TrackedConfig c, String path) {

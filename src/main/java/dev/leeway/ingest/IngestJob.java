@@ -66,7 +66,7 @@ public final class IngestJob implements Stage {
   @Override
   public StageResult run(StageContext ctx) throws Exception {
     LeewayConfig cfg = ctx.config();
-    InputReader reader = new InputReader(ctx.spark(), cfg.ingest().csv(), cfg.ingest().piiColumns());
+    InputReader reader = new InputReader(ctx.spark(), cfg.ingest().csv(), keptColumns(cfg));
     Map<String, TableCounts> counts = new LinkedHashMap<>();
     List<String> warnings = new ArrayList<>();
     ctx.dependsOnFiles(new org.apache.hadoop.fs.Path(cfg.paths().inputRoot()));
@@ -80,6 +80,9 @@ public final class IngestJob implements Stage {
       for (TableContract contract : contracts) {
         RawTable raw = reader.read(cfg.paths().inputRoot(), contract, ctx.runDate(), previous.orElse(null));
         raw.warnings().forEach(w -> warnings.add(contract.name() + ": " + w));
+        if (!raw.dropped().isEmpty()) {
+          metrics.put(contract.name() + " dropped columns", raw.dropped());
+        }
         raws.add(raw);
       }
       Dataset<Row> customerIds = null;
@@ -106,7 +109,7 @@ public final class IngestJob implements Stage {
         }
         Written w = writeTable(checked, contract, audit, base, metrics);
         counts.put(contract.name(), w.counts());
-        measures.add(new IngestGates.Measures(contract, w.counts(), w.rowsTotal(), rawColumns(raws.get(i)),
+        measures.add(new IngestGates.Measures(contract, w.counts(), w.rowsTotal(), raws.get(i).header(),
             newest(contract, w.onBranch())));
         if (contract.name().equals(Contracts.CUSTOMERS.name())) {
           customerIds = audit.onBranch(conformedTable(contract.name())).select(Cols.CUSTOMER_ID);
@@ -122,6 +125,18 @@ public final class IngestJob implements Stage {
       return audit;
     }).published();
     return new StageResult(NAME, counts, ctx.describe(snapshots), warnings, metrics);
+  }
+
+  /**
+   * The columns read beyond each contract: leeway.ingest.keep_columns, and for customers the categorical columns
+   * leeway.features names (numeric ones are in its contract).
+   */
+  static Map<String, List<String>> keptColumns(LeewayConfig cfg) {
+    Map<String, List<String>> out = new LinkedHashMap<>(cfg.ingest().keepColumns());
+    List<String> customers = new ArrayList<>(out.getOrDefault(Contracts.CUSTOMERS.name(), List.of()));
+    cfg.features().extraCustomerColumns().forEach(c -> customers.add(c.toLowerCase(java.util.Locale.ROOT)));
+    out.put(Contracts.CUSTOMERS.name(), customers);
+    return out;
   }
 
   /** Rows whose customer reference is not a conformed customer get a reason. */
@@ -149,15 +164,6 @@ public final class IngestJob implements Stage {
    */
   /** A table as written to the audit branch: the counts of this run's rows, and the branch's rows of the date. */
   private record Written(TableCounts counts, long rowsTotal, Dataset<Row> onBranch) {}
-
-  /** The columns of a table's files as read (PII and bookkeeping columns aside). */
-  private static List<String> rawColumns(RawTable raw) {
-    if (raw.files().isEmpty()) {
-      return List.of();
-    }
-    return java.util.Arrays.stream(raw.rows().columns()).filter(c -> !c.equals(ContractValidator.CORRUPT_RECORD)
-        && !c.equals(Cols.Q_SOURCE_FILE) && !c.equals(Cols.Q_SOURCE_ROW)).toList();
-  }
 
   /** The newest date of a table whose freshness is judged (requests, activity); empty for other tables. */
   private static java.util.Optional<java.time.LocalDate> newest(TableContract contract, Dataset<Row> onBranch) {

@@ -43,13 +43,23 @@ import org.apache.spark.sql.types.StructType;
 public final class InputReader {
   private final SparkSession spark;
   private final CsvSettings csv;
-  private final Set<String> piiColumns;
+  private final java.util.Map<String, List<String>> keepColumns;
 
-  public InputReader(SparkSession spark, CsvSettings csv, List<String> piiColumns) {
+  /**
+   * A reader that reads, per table, only the contract's columns and {@code keepColumns.get(table)}: every other
+   * column is dropped by name before any row is parsed.
+   */
+  public InputReader(SparkSession spark, CsvSettings csv, java.util.Map<String, List<String>> keepColumns) {
     this.spark = spark;
     this.csv = csv;
-    this.piiColumns = new LinkedHashSet<>();
-    piiColumns.forEach(c -> this.piiColumns.add(c.toLowerCase(Locale.ROOT)));
+    this.keepColumns = keepColumns;
+  }
+
+  /** The columns of {@code contract}'s table that are read. */
+  private Set<String> allowed(TableContract contract) {
+    Set<String> out = new LinkedHashSet<>(contract.columnNames());
+    keepColumns.getOrDefault(contract.name(), List.of()).forEach(c -> out.add(c.toLowerCase(Locale.ROOT)));
+    return out;
   }
 
   /**
@@ -105,10 +115,16 @@ public final class InputReader {
         warnings.add("table '" + contract.name() + "' has no rows");
       }
       return new RawTable(contract.name(), emptyRaw(contract), List.of(), parquet ? "parquet" : "csv", warnings,
-          drops);
+          drops, List.of(), List.of());
     }
-    Dataset<Row> rows = parquet ? readParquet(paths, contract) : readCsv(paths, header);
-    return new RawTable(contract.name(), rows, paths, parquet ? "parquet" : "csv", warnings, drops);
+    Set<String> allowed = allowed(contract);
+    Dataset<Row> rows = parquet ? readParquet(paths, contract, allowed) : readCsv(paths, header, allowed);
+    List<String> all = parquet ? new ArrayList<>(parquetTypes.keySet()) : header;
+    if (parquet) {
+      all.sort(null);
+    }
+    List<String> dropped = all.stream().filter(c -> !allowed.contains(c)).toList();
+    return new RawTable(contract.name(), rows, paths, parquet ? "parquet" : "csv", warnings, drops, all, dropped);
   }
 
   /** The data files to read, in order, and the drops they come from (null for a full extract). */
@@ -266,7 +282,7 @@ public final class InputReader {
     return name.replace("\uFEFF", "").trim().toLowerCase(Locale.ROOT);
   }
 
-  private Dataset<Row> readCsv(List<String> paths, List<String> header) {
+  private Dataset<Row> readCsv(List<String> paths, List<String> header, Set<String> allowed) {
     StructType schema = new StructType();
     for (String c : header) {
       schema = schema.add(c, DataTypes.StringType, true);
@@ -286,7 +302,7 @@ public final class InputReader {
         .csv(paths.toArray(String[]::new));
     List<Column> cols = new ArrayList<>();
     for (String c : header) {
-      if (!piiColumns.contains(c)) {
+      if (allowed.contains(c)) {
         cols.add(df.col("`" + c + "`"));
       }
     }
@@ -295,12 +311,12 @@ public final class InputReader {
     return numberRowsWithinFiles(df.select(cols.toArray(Column[]::new)));
   }
 
-  private Dataset<Row> readParquet(List<String> paths, TableContract contract) {
+  private Dataset<Row> readParquet(List<String> paths, TableContract contract, Set<String> allowed) {
     Dataset<Row> df = spark.read().parquet(paths.toArray(String[]::new));
     List<Column> cols = new ArrayList<>();
     for (StructField f : df.schema().fields()) {
       String n = normalise(f.name());
-      if (piiColumns.contains(n)) {
+      if (!allowed.contains(n)) {
         continue;
       }
       Column c = df.col("`" + f.name() + "`");

@@ -23,9 +23,14 @@ class IngestCommandTest {
   @TempDir
   Path tmp;
 
-  private Cli.Run ingest(RawFiles in) {
-    return Cli.run("ingest", "--run-date", RUN_DATE, "--input-root", in.root().toString(),
-        "--output-root", tmp.resolve("out").toString());
+  private Cli.Run ingest(RawFiles in, String... sets) {
+    List<String> args = new java.util.ArrayList<>(List.of("ingest", "--run-date", RUN_DATE, "--input-root",
+        in.root().toString(), "--output-root", tmp.resolve("out").toString()));
+    for (String s : sets) {
+      args.add("--set");
+      args.add(s);
+    }
+    return Cli.run(args.toArray(String[]::new));
   }
 
   private Outputs outputs() {
@@ -72,7 +77,7 @@ class IngestCommandTest {
             "C1,2020-01-15,CONSUMER,NORTH,ONLINE,\"Zoë, \"\"the\"\"\nsecond line\"",
             "C2,2019-06-01,ENTERPRISE,SÃO PAULO,BRANCH,Łukasz",
             "C3,not-a-date,CONSUMER,NORTH,ONLINE,x");
-    Cli.Run run = ingest(in);
+    Cli.Run run = ingest(in, "leeway.ingest.keep_columns.customers=[nickname]");
     assertEquals(0, run.exitCode(), run.context());
     Outputs o = outputs();
     Row c1 = o.conformed("customers").filter("customer_id = 'C1'").first();
@@ -83,6 +88,29 @@ class IngestCommandTest {
     assertEquals(3L, ((Number) bad.getAs("source_row")).longValue(),
         "the quarantined record is the third of its file even though the first spans two lines");
     assertTrue(bad.<String>getAs("source_file").endsWith("customers/part-0.csv"), "names the file");
+  }
+
+  @Test
+  void onlyContractAndKeptColumnsAreReadWhateverTheOthersAreCalled() {
+    RawFiles in = RawFiles.minimal(tmp.resolve("in"))
+        .csv("customers",
+            "customer_id,signup_date,segment,region,channel,contact_e_mail,loyalty_tier,mobile",
+            "C1,2020-01-15,CONSUMER,NORTH,ONLINE,zoe@example.com,GOLD,+1 555 000 0001",
+            "C2,not-a-date,ENTERPRISE,SOUTH,BRANCH,js@example.com,SILVER,+1 555 000 0002")
+        .csv("exceptions",
+            "exception_id,customer_id,requested_at,policy,decision,employee_id,team,channel,cost,agent_remarks",
+            "X1,C1,2024-02-01 10:00:00,FEE_WAIVER,GRANTED,E1,T01,PHONE,15.00,\"called from +1 555 000 0001\"");
+    Cli.Run run = ingest(in, "leeway.ingest.keep_columns.customers=[loyalty_tier]");
+    assertEquals(0, run.exitCode(), run.context());
+    Outputs o = outputs();
+    assertEquals(List.of("customer_id", "signup_date", "segment", "region", "channel", "loyalty_tier"),
+        List.of(o.conformed("customers").columns()), "the contract's columns and the kept one, nothing else");
+    assertFalse(o.quarantine("customers").collectAsList().toString().contains("@"), "nor in the quarantine");
+    assertFalse(List.of(o.conformed("exceptions").columns()).contains("agent_remarks"));
+    JsonNode metrics = o.status().at("/stages/0/metrics");
+    assertEquals("[\"contact_e_mail\",\"mobile\"]", metrics.get("customers dropped columns").toString());
+    assertEquals("[\"agent_remarks\"]", metrics.get("exceptions dropped columns").toString());
+    assertFalse(o.status().toString().contains("555"), "names only, never values");
   }
 
   @Test
