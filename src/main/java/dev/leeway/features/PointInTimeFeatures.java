@@ -104,20 +104,31 @@ public final class PointInTimeFeatures {
   }
 
   private Dataset<Row> activityBefore(Dataset<Row> idx, String key, Dataset<Row> activity) {
-    Dataset<Row> a = activity.select(col(Cols.CUSTOMER_ID).as("__acid"), unix_seconds(col(Cols.EVENT_AT)).as("__ev_s"),
+    Dataset<Row> a = activity.select(col(Cols.CUSTOMER_ID).as(CID), unix_seconds(col(Cols.EVENT_AT)).as("__ev_s"),
         col(Cols.EVENT_TYPE).equalTo(Cols.CHURN).as("__churn"), coalesce(col(Cols.AMOUNT), lit(0.0)).as("__amount"));
-    Dataset<Row> joined = idx.join(a, idx.col(CID).equalTo(a.col("__acid")).and(a.col("__ev_s").lt(idx.col(AT_S))));
-    Column ev = col("__ev_s");
     Column active = col("__churn").equalTo(false);
-    List<Column> aggs = new ArrayList<>();
+    List<EventSweep.Running> running = List.of(
+        EventSweep.Running.sum("__n", when(active, 1L)),
+        EventSweep.Running.sum("__spend", when(active, col("__amount"))),
+        EventSweep.Running.sum("__churns", when(col("__churn"), 1L)),
+        EventSweep.Running.max("__last", when(active, col("__ev_s"))));
+    List<EventSweep.Agg> aggs = new ArrayList<>();
     for (int w : settings.windowsDays()) {
-      Column in = active.and(ev.geq(col(AT_S).minus(w * DAY)));
-      aggs.add(sum(when(in, 1L).otherwise(0L)).as(FeatureCols.events(w)));
-      aggs.add(sum(when(in, col("__amount")).otherwise(0.0)).as(FeatureCols.spend(w)));
+      aggs.add(new EventSweep.Agg(FeatureCols.events(w), "__n", -w * DAY, -1));
+      aggs.add(new EventSweep.Agg(FeatureCols.spend(w), "__spend", -w * DAY, -1));
     }
-    aggs.add(max(when(active, ev)).as("__last_ev_s"));
-    aggs.add(max(when(col("__churn"), 1).otherwise(0)).as(FeatureCols.CHURNED_BEFORE));
-    return joined.groupBy(col(key)).agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new));
+    aggs.add(new EventSweep.Agg("__last_ev_s", "__last", Long.MIN_VALUE, -1));
+    aggs.add(new EventSweep.Agg("__churns_before", "__churns", Long.MIN_VALUE, -1));
+    Dataset<Row> swept = EventSweep.sweep(idx, key, CID, AT_S, a, "__ev_s", running, aggs);
+    List<Column> out = new ArrayList<>();
+    out.add(col(key));
+    for (int w : settings.windowsDays()) {
+      out.add(col(FeatureCols.events(w)).cast("long").as(FeatureCols.events(w)));
+      out.add(col(FeatureCols.spend(w)).cast("double").as(FeatureCols.spend(w)));
+    }
+    out.add(col("__last_ev_s"));
+    out.add(when(col("__churns_before").gt(0), 1).otherwise(0).as(FeatureCols.CHURNED_BEFORE));
+    return swept.select(out.toArray(Column[]::new));
   }
 
   private Dataset<Row> referralsBefore(Dataset<Row> idx, String key, Dataset<Row> referrals) {

@@ -14,6 +14,7 @@ import static org.apache.spark.sql.functions.when;
 
 import dev.leeway.config.LeewayConfig.OutcomeSettings;
 import dev.leeway.contract.Cols;
+import dev.leeway.features.EventSweep;
 import dev.leeway.ingest.ConformedTables;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -90,13 +91,13 @@ public final class Outcomes {
     long lag = settings.negativeControlLagDays() * DAY;
     long start = lag + settings.negativeControlWindowDays() * DAY;
     Dataset<Row> a = t.activity().filter(col(Cols.EVENT_TYPE).notEqual(Cols.CHURN))
-        .select(col(Cols.CUSTOMER_ID).as("__ncid"), unix_seconds(col(Cols.EVENT_AT)).as("__nc_s"));
+        .select(col(Cols.CUSTOMER_ID).as(CID), unix_seconds(col(Cols.EVENT_AT)).as("__nc_s"));
     Row first = t.activity().agg(min(unix_seconds(col(Cols.EVENT_AT)))).first();
     long earliest = first.isNullAt(0) ? Long.MAX_VALUE : first.getLong(0);
-    Column ev = a.col("__nc_s");
-    Dataset<Row> counts = idx.join(a, idx.col(CID).equalTo(a.col("__ncid"))
-            .and(ev.geq(idx.col(AT_S).minus(start))).and(ev.lt(idx.col(AT_S).minus(lag))))
-        .groupBy(col(key)).agg(count(lit(1)).as("__nc_events"));
+    Dataset<Row> counts = EventSweep.sweep(idx, key, CID, AT_S, a, "__nc_s",
+        List.of(EventSweep.Running.sum("__n", lit(1L))),
+        List.of(new EventSweep.Agg("__nc_events", "__n", -start, -lag - 1)))
+        .select(col(key), col("__nc_events").cast("long").as("__nc_events"));
     Dataset<Row> signup = t.customers().select(col(Cols.CUSTOMER_ID).as("__scid"),
         unix_seconds(col(Cols.SIGNUP_DATE).cast("timestamp")).as("__signup_s"));
     Column windowStart = col(AT_S).minus(start);
@@ -115,25 +116,34 @@ public final class Outcomes {
   }
 
   private Dataset<Row> activityAfter(Dataset<Row> idx, String key, Dataset<Row> activity) {
-    Dataset<Row> a = activity.select(col(Cols.CUSTOMER_ID).as("__acid"), unix_seconds(col(Cols.EVENT_AT)).as("__ev_s"),
+    Dataset<Row> a = activity.select(col(Cols.CUSTOMER_ID).as(CID), unix_seconds(col(Cols.EVENT_AT)).as("__ev_s"),
         col(Cols.EVENT_TYPE).equalTo(Cols.CHURN).as("__churn"), coalesce(col(Cols.AMOUNT), lit(0.0)).as("__amount"));
-    long horizon = longest(settings.horizonsDays(), settings.revenueWindowsDays());
-    Column ev = a.col("__ev_s");
-    Dataset<Row> joined = idx.join(a, idx.col(CID).equalTo(a.col("__acid"))
-        .and(ev.gt(idx.col(AT_S))).and(ev.leq(idx.col(AT_S).plus(horizon))));
     Column active = col("__churn").equalTo(false);
-    Column since = col("__ev_s").minus(col(AT_S));
-    List<Column> aggs = new ArrayList<>();
+    List<EventSweep.Running> running = List.of(
+        EventSweep.Running.sum("__n", when(active, 1L)),
+        EventSweep.Running.sum("__revenue", when(active, col("__amount"))),
+        EventSweep.Running.sum("__churns", when(col("__churn"), 1L)));
+    List<EventSweep.Agg> aggs = new ArrayList<>();
     for (int h : settings.horizonsDays()) {
       long end = h * DAY;
       long lastStart = (h - Math.min(settings.inactivityDays(), h)) * DAY;
-      aggs.add(max(when(col("__churn").and(since.leq(end)), 1).otherwise(0)).as("__churn_" + h));
-      aggs.add(max(when(active.and(since.gt(lastStart)).and(since.leq(end)), 1).otherwise(0)).as("__active_" + h));
+      aggs.add(new EventSweep.Agg("__churn_" + h, "__churns", 1, end));
+      aggs.add(new EventSweep.Agg("__active_" + h, "__n", lastStart + 1, end));
     }
     for (int w : settings.revenueWindowsDays()) {
-      aggs.add(sum(when(active.and(since.leq(w * DAY)), col("__amount")).otherwise(0.0)).as("__revenue_" + w));
+      aggs.add(new EventSweep.Agg("__revenue_" + w, "__revenue", 1, w * DAY));
     }
-    return joined.groupBy(col(key)).agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new));
+    Dataset<Row> swept = EventSweep.sweep(idx, key, CID, AT_S, a, "__ev_s", running, aggs);
+    List<Column> out = new ArrayList<>();
+    out.add(col(key));
+    for (int h : settings.horizonsDays()) {
+      out.add(when(col("__churn_" + h).gt(0), 1).otherwise(0).as("__churn_" + h));
+      out.add(when(col("__active_" + h).gt(0), 1).otherwise(0).as("__active_" + h));
+    }
+    for (int w : settings.revenueWindowsDays()) {
+      out.add(col("__revenue_" + w).cast("double").as("__revenue_" + w));
+    }
+    return swept.select(out.toArray(Column[]::new));
   }
 
   private Dataset<Row> referralsAfter(Dataset<Row> idx, String key, ConformedTables t) {

@@ -140,7 +140,8 @@ class IngestCommandTest {
             "C2,2024-02-03 08:00:00,NEW_KIND_OF_EVENT,")
         .csv("exceptions",
             "exception_id,customer_id,requested_at,policy,decision,employee_id,team,channel,cost,note",
-            "X1,GHOST,2024-02-01 10:00:00,FEE_WAIVER,GRANTED,E1,T01,PHONE,15.00,");
+            "X1,GHOST,2024-02-01 10:00:00,FEE_WAIVER,GRANTED,E1,T01,PHONE,15.00,",
+            "X2,C1,2024-02-01 10:00:00,FEE_WAIVER,DENIED,E1,T01,PHONE,,");
     Cli.Run run = ingest(in);
     assertEquals(0, run.exitCode(), run.context());
     Outputs o = outputs();
