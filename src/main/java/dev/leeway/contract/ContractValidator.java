@@ -19,7 +19,9 @@ import static org.apache.spark.sql.functions.when;
 
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -105,20 +107,25 @@ public final class ContractValidator {
     if (List.of(raw.columns()).contains(CORRUPT_RECORD)) {
       // Spark keeps no field of a malformed record, only its text: a runaway quote shows there.
       Column text = col(CORRUPT_RECORD);
-      out.add(when(text.isNotNull().and(runaway(text, columns.size())), concat(
+      out.add(when(text.isNotNull().and(hasLineBreak(text)).and(runaway(text, columns.size())), concat(
               lit("runaway quoted field (the record spans "), size(lines(text)).cast("string"),
               lit(" lines: an unbalanced quote swallowed the records after it; fix the file from this record on)")))
           .when(text.isNotNull(), lit("malformed record (field count differs from the header)")));
     }
     for (String c : columns) {
       Column v = col("`" + c + "`");
-      out.add(when(v.isNotNull().and(runaway(v, columns.size())),
+      out.add(when(v.isNotNull().and(hasLineBreak(v)).and(runaway(v, columns.size())),
           concat(lit("runaway quoted field (" + c + " spans "), size(lines(v)).cast("string"),
               lit(" lines: an unbalanced quote swallowed the records after it; fix the file from this record on)"))));
       out.add(when(length(v).gt(hygiene.maxFieldChars()), concat(lit("field too long (" + c + ": "),
           length(v).cast("string"), lit(" characters, limit " + hygiene.maxFieldChars() + ")"))));
     }
     return out;
+  }
+
+  /** A cheap test that guards the costly ones: most values hold no line break. */
+  private static Column hasLineBreak(Column text) {
+    return text.contains("\n").or(text.contains("\r"));
   }
 
   private static Column lines(Column text) {
@@ -155,10 +162,15 @@ public final class ContractValidator {
   /** Parses every contract column and collects the reasons each row breaks the contract. */
   public Dataset<Row> check(Dataset<Row> raw) {
     List<Column> reasons = new ArrayList<>(encoding(raw));
-    Column damage = filter(array(damage(raw).toArray(Column[]::new)), Column::isNotNull);
-    Dataset<Row> out = raw;
+    // Damage and the cleaned values are computed once each, in one projection, and read by every rule.
+    Map<String, Column> once = new LinkedHashMap<>();
+    once.put(DAMAGE, filter(array(damage(raw).toArray(Column[]::new)), Column::isNotNull));
     for (ColumnSpec spec : contract.columns()) {
-      Column value = clean(col(spec.name()));
+      once.put(cleaned(spec.name()), clean(col(spec.name())));
+    }
+    Dataset<Row> out = raw.withColumns(once);
+    for (ColumnSpec spec : contract.columns()) {
+      Column value = col(cleaned(spec.name()));
       Column blank = isBlank(spec.name());
       Column parsed = when(blank, lit(null).cast(spec.type().sparkType())).otherwise(parse(spec.type(), value));
       out = out.withColumn(typed(spec.name()), parsed);
@@ -201,8 +213,17 @@ public final class ContractValidator {
       reasons.add(when(rule.violated().apply(view), lit(rule.reason())));
     }
     Column all = filter(array(reasons.toArray(Column[]::new)), Column::isNotNull);
-    return out.withColumn(DAMAGED, size(damage).gt(0))
-        .withColumn(REASONS, when(size(damage).gt(0), damage).otherwise(all));
+    Column damaged = size(col(DAMAGE)).gt(0);
+    List<String> helpers = new ArrayList<>(List.of(DAMAGE));
+    contract.columns().forEach(c -> helpers.add(cleaned(c.name())));
+    return out.withColumn(DAMAGED, damaged).withColumn(REASONS, when(damaged, col(DAMAGE)).otherwise(all))
+        .drop(helpers.toArray(String[]::new));
+  }
+
+  private static final String DAMAGE = "__damage";
+
+  private static String cleaned(String column) {
+    return "__c_" + column;
   }
 
   /**
@@ -238,7 +259,7 @@ public final class ContractValidator {
   }
 
   private Column isBlank(String column) {
-    Column value = clean(col(column));
+    Column value = col(cleaned(column));
     return value.isNull().or(value.equalTo("")).or(upper(value).isin(hygiene.nullTokens().toArray()));
   }
 
