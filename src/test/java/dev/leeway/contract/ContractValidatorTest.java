@@ -83,7 +83,8 @@ class ContractValidatorTest {
     assertTrue(r.get("A@1").get(0).contains("'31/12/2024 10:00'"), "the reason quotes the bad value: " + r.get("A@1"));
     assertReason(r, "B@2", "invalid requested_at");
     assertReason(r, "C@3", "invalid cost (not a number");
-    assertReason(r, "D@4", "invalid cost");
+    // NaN is a null token (what pandas writes for a missing value): no cost, which a grant needs.
+    assertReason(r, "D@4", "missing cost (required when decision is GRANTED)");
     assertReason(r, "E@5", "invalid cost");
     assertReason(r, "F@6", "invalid requested_at");
     assertReason(r, "G@7", "invalid requested_at");
