@@ -25,7 +25,11 @@ public record GateResult(String check, String table, Double measured, Double thr
     if (v == null) {
       return "n/a";
     }
-    return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf(v.longValue()) : String.format("%.4g", v);
+    if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+      return String.valueOf(v.longValue());
+    }
+    // Four significant digits, without trailing zeros: 0.75, 0.0012, 123.5.
+    return new java.math.BigDecimal(v).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
   }
 
   /** The result as status.json shows it. */

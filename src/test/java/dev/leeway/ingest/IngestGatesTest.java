@@ -107,7 +107,7 @@ class IngestGatesTest {
     // The next night's export holds a quarter of the rows.
     Cli.Run truncated = ingest(withActivity("cut", 100, 0, ""), D2);
     assertEquals(5, truncated.exitCode(), truncated.context());
-    assertTrue(truncated.err().contains("rows_drop of activity = 0.7500, threshold 0.5"), truncated.context());
+    assertTrue(truncated.err().contains("rows_drop of activity = 0.75, threshold 0.5 ("), truncated.context());
     // A looser threshold lets the same export through, with the drop measured.
     Cli.Run allowed = ingest(withActivity("cut", 100, 0, ""), D2, "leeway.gates.rows_drop.max=0.8");
     assertEquals(0, allowed.exitCode(), allowed.context());
@@ -115,7 +115,7 @@ class IngestGatesTest {
     // 120 of 300 rows have an invalid amount: 40% quarantined, above 25%.
     Cli.Run dirty = ingest(withActivity("dirty", 300, 120, ""), D2, "leeway.gates.rows_growth.severity=off");
     assertEquals(5, dirty.exitCode(), dirty.context());
-    assertTrue(dirty.err().contains("quarantine_share of activity = 0.4000, threshold 0.25"), dirty.context());
+    assertTrue(dirty.err().contains("quarantine_share of activity = 0.4, threshold 0.25 ("), dirty.context());
     JsonNode gates = new Outputs(tmp.resolve("out"), D2).status().at("/stages/0/gates");
     JsonNode reason = gate(gates, "quarantine_reason_share", "activity");
     assertEquals("WARN", reason.get("outcome").asText(), "one reason code above its warning share: " + reason);
