@@ -2,7 +2,6 @@ package dev.leeway.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.leeway.config.ConfigError;
 import dev.leeway.config.LeewayConfig;
 import dev.leeway.io.Files;
 import dev.leeway.run.Resume;
@@ -91,13 +90,8 @@ final class BackfillCommand implements Callable<Integer> {
       }
       stages = stages.subList(0, names.indexOf(toStage) + 1);
     }
-    LeewayConfig config;
-    try {
-      config = options.load(parent.sessions.defaultConf());
-    } catch (ConfigError e) {
-      err.println("leeway: " + e.getMessage());
-      return ExitCodes.USAGE;
-    }
+    // A ConfigError goes to LeewayCommand's handler: one line on stderr, exit code 2.
+    LeewayConfig config = options.load(parent.sessions.defaultConf());
     List<LocalDate> dates = new ArrayList<>();
     for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(everyDays)) {
       dates.add(d);

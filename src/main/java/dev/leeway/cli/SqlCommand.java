@@ -1,6 +1,5 @@
 package dev.leeway.cli;
 
-import dev.leeway.config.ConfigError;
 import dev.leeway.config.LeewayConfig;
 import dev.leeway.tables.Catalog;
 import java.io.PrintWriter;
@@ -41,13 +40,8 @@ final class SqlCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    LeewayConfig config;
-    try {
-      config = options.load(parent.sessions.defaultConf());
-    } catch (ConfigError e) {
-      spec.commandLine().getErr().println("leeway: " + e.getMessage());
-      return ExitCodes.USAGE;
-    }
+    // A ConfigError goes to LeewayCommand's handler: one line on stderr, exit code 2.
+    LeewayConfig config = options.load(parent.sessions.defaultConf());
     SparkSession spark = parent.sessions.open(config);
     try {
       Catalog.open(spark, config);

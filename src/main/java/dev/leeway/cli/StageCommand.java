@@ -1,6 +1,5 @@
 package dev.leeway.cli;
 
-import dev.leeway.config.ConfigError;
 import dev.leeway.config.LeewayConfig;
 import dev.leeway.io.RunLayout;
 import dev.leeway.run.Errors;
@@ -44,13 +43,8 @@ abstract class StageCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     LocalDate runDate = options.runDate();
     Resume resume = resume();
-    LeewayConfig config;
-    try {
-      config = options.load(parent.sessions.defaultConf());
-    } catch (ConfigError e) {
-      err.println("leeway: " + e.getMessage());
-      return ExitCodes.USAGE;
-    }
+    // A ConfigError goes to LeewayCommand's handler: one line on stderr, exit code 2.
+    LeewayConfig config = options.load(parent.sessions.defaultConf());
     SparkSession spark = parent.sessions.open(config);
     try {
       return runDate(spark, config, runDate, spec.name(), stages(), resume, out, err).exitCode();

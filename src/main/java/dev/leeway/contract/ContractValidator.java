@@ -7,7 +7,6 @@ import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.lower;
 import static org.apache.spark.sql.functions.not;
-import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.substring;
 import static org.apache.spark.sql.functions.instr;
@@ -26,7 +25,6 @@ import java.util.stream.Collectors;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 
 /**
@@ -82,7 +80,10 @@ public final class ContractValidator {
 
   /** A value as the rules see it: edge white space of any kind removed, inner white space of any kind a space. */
   static Column clean(Column raw) {
-    return regexp_replace(regexp_replace(raw, EDGE_SPACE, ""), "\\p{Zs}", " ");
+    // Most values are printable ASCII without edge spaces and need no regular expression at all.
+    Column plain = raw.equalTo(org.apache.spark.sql.functions.trim(raw)).and(not(raw.rlike("[^\\x20-\\x7E]")));
+    return when(raw.isNull().or(plain), raw)
+        .otherwise(regexp_replace(regexp_replace(raw, EDGE_SPACE, ""), "\\p{Zs}", " "));
   }
 
   /** The raw columns of a record that hold data (not bookkeeping). */
@@ -235,21 +236,37 @@ public final class ContractValidator {
       return checked;
     }
     Column validSoFar = size(col(REASONS)).equalTo(0);
-    List<Column> partition = new ArrayList<>();
-    partition.add(validSoFar);
-    contract.uniqueKey().forEach(k -> partition.add(col(typed(k))));
-    // Across daily drops the latest drop's row is kept (a later drop corrects an earlier one); within a file, the
-    // first row.
-    var window = Window.partitionBy(partition.toArray(Column[]::new))
-        .orderBy(dev.leeway.io.Drops.dropOf(col(sourceFile)).desc(), col(sourceFile), col(sourceRow));
-    Column rank = row_number().over(window);
-    Column firstFile = org.apache.spark.sql.functions.first(col(sourceFile)).over(window);
-    Column firstRow = org.apache.spark.sql.functions.first(col(sourceRow)).over(window);
+    // The first row of each key among the valid rows, found from the key and position alone (a narrow aggregate,
+    // not a sort of whole rows): across daily drops the latest drop's row (a later drop corrects an earlier one),
+    // within a file the first row. Drop dates sort latest first by inverting their digits.
+    Column drop = org.apache.spark.sql.functions.translate(dev.leeway.io.Drops.dropOf(col(sourceFile)), "0123456789",
+        "9876543210");
+    List<Column> keys = new ArrayList<>();
+    keys.add(org.apache.spark.sql.functions.struct(drop.as("d"), col(sourceFile).as("f"), col(sourceRow).as("r"))
+        .as("__pos"));
+    for (String k : contract.uniqueKey()) {
+      keys.add(col(typed(k)).as("__dk_" + k));
+    }
+    Dataset<Row> firsts = checked.where(validSoFar).select(keys.toArray(Column[]::new))
+        .groupBy(contract.uniqueKey().stream().map(k -> col("__dk_" + k)).toArray(Column[]::new))
+        .agg(org.apache.spark.sql.functions.count(lit(1)).as("__dn"),
+            org.apache.spark.sql.functions.min(col("__pos")).as("__first"))
+        .where(col("__dn").gt(1)).drop("__dn");
+    Column same = null;
+    for (String k : contract.uniqueKey()) {
+      Column c = checked.col(typed(k)).eqNullSafe(firsts.col("__dk_" + k));
+      same = same == null ? c : same.and(c);
+    }
+    Dataset<Row> joined = checked.join(firsts, same.and(validSoFar), "left");
     String key = String.join(", ", contract.uniqueKey());
-    Column reason = when(validSoFar.and(rank.gt(1)),
-        concat(lit("duplicate " + key + " (first kept at "), firstFile, lit(" row "), firstRow.cast("string"),
-            lit(")")));
-    return appendReason(checked, reason);
+    Column first = col("__first");
+    Column reason = when(validSoFar.and(first.isNotNull())
+            .and(col(sourceFile).notEqual(first.getField("f")).or(col(sourceRow).notEqual(first.getField("r")))),
+        concat(lit("duplicate " + key + " (first kept at "), first.getField("f"), lit(" row "),
+            first.getField("r").cast("string"), lit(")")));
+    List<String> helpers = new ArrayList<>(List.of("__first"));
+    contract.uniqueKey().forEach(k -> helpers.add("__dk_" + k));
+    return appendReason(joined, reason).drop(helpers.toArray(String[]::new));
   }
 
   /** Adds a reason (null where the row is fine) to the reasons array. */

@@ -109,7 +109,8 @@ public final class RunMonitor implements AutoCloseable {
         LOG.info("Stage {} running for {}: {}", p.get("stage"), elapsed((Long) p.get("elapsed_seconds")),
             describe(p));
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (Throwable e) {
+      // An uncaught throwable would cancel every later heartbeat.
       LOG.warn("Could not write the run's heartbeat to {}: {}", layout.statusFile(), e.toString());
     }
   }
@@ -132,7 +133,7 @@ public final class RunMonitor implements AutoCloseable {
     Object step = p.get("step");
     String job = (step == null ? "" : "at " + step + ", ") + (p.get("spark_job") == null ? "no Spark job yet"
         : "Spark job " + p.get("spark_job") + ", tasks " + p.get("tasks_done")
-            + "/" + p.get("tasks_total") + ", " + p.get("spark_jobs") + " Spark job(s) in this stage");
+            + "/" + p.get("tasks_total") + " of the running Spark stages, " + p.get("spark_jobs") + " Spark job(s) so far");
     return String.format("%s; %,d rows read, %,d rows written so far", job, (Long) p.get("rows_read"),
         (Long) p.get("rows_written"));
   }
@@ -168,6 +169,8 @@ public final class RunMonitor implements AutoCloseable {
 
   /** Counts the running stage's Spark work from the listener bus. */
   private static final class Progress extends SparkListener {
+    /** Per running Spark stage (by id): its number of tasks and how many have ended. */
+    private final Map<Integer, long[]> running = new java.util.HashMap<>();
     volatile Integer job;
     volatile long jobs;
     volatile long tasksDone;
@@ -178,33 +181,53 @@ public final class RunMonitor implements AutoCloseable {
     synchronized void reset() {
       job = null;
       jobs = 0;
-      tasksDone = 0;
-      tasksTotal = 0;
       rowsRead = 0;
       rowsWritten = 0;
+      totals();
     }
 
     @Override
     public synchronized void onJobStart(SparkListenerJobStart e) {
       job = e.jobId();
       jobs++;
-      tasksDone = 0;
-      tasksTotal = 0;
     }
 
     @Override
     public synchronized void onStageSubmitted(SparkListenerStageSubmitted e) {
-      tasksTotal += e.stageInfo().numTasks();
+      running.put(e.stageInfo().stageId(), new long[] {e.stageInfo().numTasks(), 0});
+      totals();
+    }
+
+    @Override
+    public synchronized void onStageCompleted(org.apache.spark.scheduler.SparkListenerStageCompleted e) {
+      running.remove(e.stageInfo().stageId());
+      totals();
     }
 
     @Override
     public synchronized void onTaskEnd(SparkListenerTaskEnd e) {
-      tasksDone++;
+      long[] s = running.get(e.stageId());
+      if (s != null) {
+        s[1]++;
+        totals();
+      }
       TaskMetrics m = e.taskMetrics();
       if (m != null) {
         rowsRead += m.inputMetrics().recordsRead();
         rowsWritten += m.outputMetrics().recordsWritten();
       }
+    }
+
+    /** Tasks done and in all of the Spark stages running now. */
+    private void totals() {
+      long done = 0;
+      long total = 0;
+      for (long[] s : running.values()) {
+        total += s[0];
+        done += s[1];
+      }
+      tasksDone = done;
+      tasksTotal = total;
     }
   }
 }
