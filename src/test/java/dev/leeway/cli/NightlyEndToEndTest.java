@@ -37,7 +37,8 @@ class NightlyEndToEndTest {
     Map<String, List<String>> expected = Map.of(
         "customers", List.of("invalid signup_date", "missing customer_id", "duplicate customer_id",
             "signup_date after run date"),
-        "clv_snapshots", List.of("negative clv", "invalid clv", "missing as_of_date", "unknown customer_id",
+        // The generator writes "n/a" for a bad value: a null token, so a missing (required) clv.
+        "clv_snapshots", List.of("negative clv", "missing clv", "missing as_of_date", "unknown customer_id",
             "duplicate customer_id, as_of_date"),
         "exceptions", List.of("invalid requested_at", "invalid cost", "negative cost", "unknown decision",
             "missing policy", "duplicate exception_id", "unknown customer_id", "requested_at after run date"),
