@@ -87,6 +87,8 @@ public final class IngestJob implements Stage {
       }
       Dataset<Row> customerIds = null;
       List<IngestGates.Measures> measures = new ArrayList<>();
+      // Rows of the previous ingest per table: for the rows-change gates, and the rows daily drops are added to.
+      Map<String, Long> previousTotals = previousTotals(ctx, previous, contracts);
       for (int i = 0; i < raws.size(); i++) {
         TableContract contract = contracts.get(i);
         ContractValidator validator =
@@ -107,7 +109,8 @@ public final class IngestJob implements Stage {
             metrics.put(contract.name() + " added to", previous.get().toString());
           }
         }
-        Written w = writeTable(checked, contract, audit, base, metrics);
+        Written w = writeTable(checked, contract, audit, base, previousTotals.getOrDefault(contract.name(), 0L),
+            metrics);
         counts.put(contract.name(), w.counts());
         measures.add(new IngestGates.Measures(contract, w.counts(), w.rowsTotal(), raws.get(i).header(),
             newest(contract, w.onBranch())));
@@ -115,9 +118,9 @@ public final class IngestJob implements Stage {
           customerIds = audit.onBranch(conformedTable(contract.name())).select(Cols.CUSTOMER_ID);
         }
       }
-      Gates gates = IngestGates.judge(cfg.gates(), ctx.runDate(), measures, previousTotals(ctx, previous, contracts),
-          previous, new GateLog(ctx.spark(), ctx.catalog()));
-      new GateLog(ctx.spark(), ctx.catalog()).append(ctx.runDate(), ctx.attempt().number(), NAME, gates.results());
+      GateLog gateLog = new GateLog(ctx.spark(), ctx.catalog());
+      Gates gates = IngestGates.judge(cfg.gates(), ctx.runDate(), measures, previousTotals, previous, gateLog);
+      gateLog.append(ctx.runDate(), ctx.attempt().number(), NAME, gates.results());
       warnings.addAll(gates.warnings());
       metrics.put("gates", gates.results().stream().map(GateResult::toMap).toList());
       gates.enforce();
@@ -199,7 +202,7 @@ public final class IngestJob implements Stage {
   }
 
   private Written writeTable(Dataset<Row> checked, TableContract contract, AuditedWrite audit, Dataset<Row> base,
-      Map<String, Object> metrics) {
+      long baseRows, Map<String, Object> metrics) {
     Dataset<Row> persisted = checked.persist(StorageLevel.MEMORY_AND_DISK());
     try {
       long rowsIn = persisted.count();
@@ -236,7 +239,7 @@ public final class IngestJob implements Stage {
         rowsKept = kept.count();
         conformed = kept.unionByName(added, true);
         metrics.put(contract.name() + " rows carried", rowsKept);
-        metrics.put(contract.name() + " rows replaced", base.count() - rowsKept);
+        metrics.put(contract.name() + " rows replaced", baseRows - rowsKept);
       }
       // The counts are those of what the audit branch holds: what would be published.
       Dataset<Row> onBranch = audit.write(conformedTable(contract.name()), conformed);
