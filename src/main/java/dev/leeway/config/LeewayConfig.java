@@ -78,7 +78,8 @@ public record LeewayConfig(
       List<String> learners, Map<String, String> learnerClasses, double validationFraction, double testFraction,
       int bootstrapReplicates, double drTrim, double supportQuantile, long seed, int cadenceDays,
       double promotionTolerance, int minArmRows, int gbtMaxIter, int gbtMaxDepth, double gbtStepSize,
-      int gbtMinInstancesPerNode, double gbtSubsamplingRate, String truthPath) implements java.io.Serializable {}
+      int gbtMinInstancesPerNode, double gbtSubsamplingRate, int gbtMaxBins, long gbtSingleTaskMaxRows,
+      String truthPath) implements java.io.Serializable {}
 
   /**
    * How customers are scored and recommendations are made (see conf/base.conf for each setting). Money limits of
@@ -259,6 +260,8 @@ public record LeewayConfig(
         probability(c, "leeway.train.gbt.step_size"),
         positive(c, "leeway.train.gbt.min_instances_per_node"),
         fraction(c, "leeway.train.gbt.subsampling_rate"),
+        between(c, "leeway.train.gbt.max_bins", 2, dev.leeway.uplift.trees.HistogramGbt.MAX_BINS),
+        nonNegativeInt(c, "leeway.train.gbt.single_task_max_rows"),
         c.string("leeway.train.truth_path"));
     if (train.validationFraction() + train.testFraction() >= 0.9) {
       throw new ConfigError("Configuration keys leeway.train.validation_fraction and test_fraction ("
@@ -455,6 +458,14 @@ public record LeewayConfig(
     String v = c.string(path);
     if (!List.of(allowed).contains(v)) {
       throw new ConfigError("Configuration key " + path + " must be one of " + List.of(allowed) + ", got '" + v + "'");
+    }
+    return v;
+  }
+
+  private static int between(TrackedConfig c, String path, int min, int max) {
+    int v = c.integer(path);
+    if (v < min || v > max) {
+      throw new ConfigError("Configuration key " + path + " must lie between " + min + " and " + max + ", got " + v);
     }
     return v;
   }

@@ -34,7 +34,7 @@ class ModelRegistryTest {
   Path tmp;
 
   private static final TrainSettings SETTINGS = new TrainSettings(List.of("t_learner"), Map.of(), 0.2, 0.2, 50,
-      0.05, 0.001, 7, 7, 0.02, 30, 5, 2, 0.3, 1, 1.0, "");
+      0.05, 0.001, 7, 7, 0.02, 30, 5, 2, 0.3, 1, 1.0, 32, 500_000, "");
 
   private static UpliftModel tLearner(Dataset<Row> rows) {
     return Learners.create("t_learner", Map.of(), new LearnerContext(SETTINGS, null, null, null)).fit(rows);

@@ -30,7 +30,7 @@ public final class ClassTransformation extends UpliftEstimator {
     var s = context().train();
     GBTClassifier c = new GBTClassifier().setMaxIter(s.gbtMaxIter()).setMaxDepth(s.gbtMaxDepth())
         .setStepSize(s.gbtStepSize()).setMinInstancesPerNode(s.gbtMinInstancesPerNode())
-        .setSubsamplingRate(s.gbtSubsamplingRate()).setSeed(s.seed());
+        .setSubsamplingRate(s.gbtSubsamplingRate()).setMaxBins(s.gbtMaxBins()).setSeed(s.seed());
     c.setFeaturesCol(X);
     c.setLabelCol("__z");
     c.setPredictionCol("__pred");

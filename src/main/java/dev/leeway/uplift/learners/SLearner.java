@@ -7,7 +7,6 @@ import org.apache.spark.ml.feature.VectorAssembler;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.regression.GBTRegressionModel;
-import org.apache.spark.ml.regression.GBTRegressor;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -22,10 +21,7 @@ public final class SLearner extends UpliftEstimator {
   @Override
   protected Map<String, Model<?>> fitParts(Dataset<Row> rows) {
     Dataset<Row> d = new VectorAssembler().setInputCols(new String[] {X, T}).setOutputCol(XT).transform(rows);
-    GBTRegressor r = regressor();
-    r.setFeaturesCol(XT);
-    r.setLabelCol(Y);
-    return Map.of("m", r.fit(d));
+    return Map.of("m", regress(d, XT, Y));
   }
 
   @Override

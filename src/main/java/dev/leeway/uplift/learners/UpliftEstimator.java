@@ -1,12 +1,14 @@
 package dev.leeway.uplift.learners;
 
 import dev.leeway.features.ModelFeatures;
+import dev.leeway.uplift.trees.HistogramGbt;
+import dev.leeway.uplift.trees.TreeBoosting;
 import java.util.Map;
 import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.regression.GBTRegressor;
+import org.apache.spark.ml.regression.GBTRegressionModel;
 import org.apache.spark.ml.util.Identifiable$;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -159,21 +161,20 @@ public abstract class UpliftEstimator extends Estimator<UpliftModel> {
     return ((UpliftEstimator) defaultCopy(extra)).setContext(context);
   }
 
-  /** A gradient-boosted regressor with the training settings. */
-  protected GBTRegressor regressor() {
+  /** The boosting settings of training. */
+  protected HistogramGbt.Settings boosting() {
     var s = context().train();
-    GBTRegressor r = new GBTRegressor().setMaxIter(s.gbtMaxIter()).setMaxDepth(s.gbtMaxDepth())
-        .setStepSize(s.gbtStepSize()).setMinInstancesPerNode(s.gbtMinInstancesPerNode())
-        .setSubsamplingRate(s.gbtSubsamplingRate()).setSeed(s.seed());
-    r.setFeaturesCol(X);
-    r.setPredictionCol("__pred");
-    return r;
+    return new HistogramGbt.Settings(s.gbtMaxIter(), s.gbtMaxDepth(), s.gbtStepSize(), s.gbtMinInstancesPerNode(),
+        s.gbtSubsamplingRate(), s.gbtMaxBins(), s.seed());
   }
 
-  /** Fits {@link #regressor()} of {@code label} on {@link #X}. */
-  protected Model<?> regress(Dataset<Row> rows, String label) {
-    GBTRegressor r = regressor();
-    r.setLabelCol(label);
-    return r.fit(rows);
+  /** Fits gradient-boosted trees of {@code label} on {@link #X}. */
+  protected GBTRegressionModel regress(Dataset<Row> rows, String label) {
+    return regress(rows, X, label);
+  }
+
+  /** Fits gradient-boosted trees of {@code label} on {@code features}. */
+  protected GBTRegressionModel regress(Dataset<Row> rows, String features, String label) {
+    return TreeBoosting.fit(rows, features, label, "__pred", boosting(), context().train().gbtSingleTaskMaxRows());
   }
 }
