@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     description = "Measures whether policy exceptions paid off and who should get the next one.",
     subcommands = {GenerateCommand.class, IngestCommand.class, OutcomesCommand.class, EffectsCommand.class,
         TrainCommand.class, ScoreCommand.class, ReportCommand.class, BenchmarkEffectsCommand.class,
-        BenchmarkUpliftCommand.class, BenchmarkLookupCommand.class, NightlyCommand.class, BackfillCommand.class, SqlCommand.class, CommandLine.HelpCommand.class},
+        BenchmarkUpliftCommand.class, BenchmarkLookupCommand.class, BenchCommand.class, NightlyCommand.class, BackfillCommand.class, SqlCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Exit codes: 0 success, 1 failure, 2 bad command line or configuration, 3 bad input, 4 another run of the "
         + "same run date is running (nothing done), 5 a data-quality gate failed (nothing of the stage published)."})
 public final class LeewayCommand implements Runnable {

@@ -37,6 +37,7 @@ public final class RunMonitor implements AutoCloseable {
   private volatile String stage;
   private volatile long stageStartedNanos;
   private volatile Thread stageThread;
+  private final Memory memory = new Memory();
 
   private RunMonitor(RunStatus status, RunLayout layout, SparkContext sc, Duration every) {
     this.status = status;
@@ -50,6 +51,7 @@ public final class RunMonitor implements AutoCloseable {
     });
     long s = Math.max(1, every.toSeconds());
     timer.scheduleAtFixedRate(this::beat, s, s, TimeUnit.SECONDS);
+    timer.scheduleAtFixedRate(memory::sample, 0, Memory.EVERY_MILLIS, TimeUnit.MILLISECONDS);
     this.onExit = new Thread(this::stoppedWhileRunning, "leeway-run-exit");
     Runtime.getRuntime().addShutdownHook(onExit);
   }
@@ -71,6 +73,7 @@ public final class RunMonitor implements AutoCloseable {
   /** A stage has started: progress counts from here. */
   public void stageStarted(String name) {
     progress.reset();
+    memory.reset();
     stageStartedNanos = System.nanoTime();
     stageThread = Thread.currentThread();
     stage = name;
@@ -79,6 +82,24 @@ public final class RunMonitor implements AutoCloseable {
   /** The running stage has ended (either way). */
   public void stageEnded() {
     stage = null;
+  }
+
+  /**
+   * What the running (or just ended) stage has used so far: wall seconds, Spark jobs, rows read and written by its
+   * Spark tasks, and the driver JVM's peak heap in use and peak resident memory (sampled every
+   * {@value Memory#EVERY_MILLIS} ms; the resident memory is the whole process's, Spark's executors included in
+   * local mode).
+   */
+  public Map<String, Object> resources() {
+    memory.sample();
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("seconds", Math.round((System.nanoTime() - stageStartedNanos) / 1e7) / 100.0);
+    r.put("spark_jobs", progress.jobs);
+    r.put("rows_read", progress.rowsRead);
+    r.put("rows_written", progress.rowsWritten);
+    r.put("heap_peak_bytes", memory.heapPeak);
+    r.put("rss_peak_bytes", memory.rssPeak < 0 ? null : memory.rssPeak);
+    return r;
   }
 
   /** The running stage's progress, or null between stages. */
@@ -164,6 +185,43 @@ public final class RunMonitor implements AutoCloseable {
       Runtime.getRuntime().removeShutdownHook(onExit);
     } catch (IllegalStateException shuttingDown) {
       // The hook is running or has run.
+    }
+  }
+
+  /** Peaks of the heap in use and of the resident set size since the last reset. */
+  static final class Memory {
+    static final long EVERY_MILLIS = 500;
+    private static final java.nio.file.Path PROC_STATUS = java.nio.file.Path.of("/proc/self/status");
+    volatile long heapPeak;
+    volatile long rssPeak = -1;
+
+    synchronized void reset() {
+      heapPeak = 0;
+      rssPeak = -1;
+      sample();
+    }
+
+    synchronized void sample() {
+      heapPeak = Math.max(heapPeak, java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage()
+          .getUsed());
+      long rss = rss();
+      if (rss >= 0) {
+        rssPeak = Math.max(rssPeak, rss);
+      }
+    }
+
+    /** The process's resident set size in bytes (VmRSS of /proc/self/status), or -1 where there is no /proc. */
+    static long rss() {
+      try {
+        for (String line : java.nio.file.Files.readAllLines(PROC_STATUS)) {
+          if (line.startsWith("VmRSS:")) {
+            return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // Not Linux, or /proc is not readable: no figure.
+      }
+      return -1;
     }
   }
 

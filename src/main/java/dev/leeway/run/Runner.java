@@ -113,6 +113,7 @@ public final class Runner {
         saveQuietly(monitor);
         return new Outcome(status, results, e, stage.name() + ": " + reason, ctx.layout().statusFile().toString());
       } finally {
+        status.stageDetails(entry, Map.of("resources", monitor.resources()));
         monitor.stageEnded();
         ctx.layout().deleteWork();
       }
