@@ -174,7 +174,20 @@ final class BenchCommand implements Callable<Integer> {
         stages.put(st.path("stage").asText(), m);
       }
       run.put("stages", stages);
-      run.put("model", model(s));
+      Map<String, Object> model = new LinkedHashMap<>(model(s));
+      Path train = status.getParent().resolve("train").resolve("summary.json");
+      if (Files.exists(train)) {
+        JSON.readTree(train.toFile()).path("data").path("champion_vs_oracle").fields().forEachRemaining(e -> {
+          if (e.getKey().startsWith("retention")) {
+            model.put("qini_fraction_of_oracle", e.getValue().path("fraction").asDouble());
+            model.put("fraction_low", e.getValue().path("low").isNumber() ? e.getValue().path("low").asDouble()
+                : null);
+            model.put("fraction_high", e.getValue().path("high").isNumber() ? e.getValue().path("high").asDouble()
+                : null);
+          }
+        });
+      }
+      run.put("model", model);
     }
     return run;
   }
@@ -195,8 +208,6 @@ final class BenchCommand implements Callable<Integer> {
           m.put("qini", t.path("qini").asDouble());
           m.put("qini_low", t.path("qini_low").asDouble());
           m.put("qini_high", t.path("qini_high").asDouble());
-          m.put("qini_fraction_of_oracle", t.path("qini_fraction_of_oracle").isNumber()
-              ? t.path("qini_fraction_of_oracle").asDouble() : null);
         }
       });
       return m;
@@ -239,15 +250,14 @@ final class BenchCommand implements Callable<Integer> {
     }
     out.put("stages_seconds_without_train", withoutTrain);
     out.put("stages", stages);
-    List<Number> q = new ArrayList<>();
-    List<Number> f = new ArrayList<>();
-    for (Map<String, Object> r : runs) {
-      Map<String, Object> m = (Map<String, Object>) r.getOrDefault("model", Map.of());
-      q.add((Number) m.get("qini"));
-      f.add((Number) m.get("qini_fraction_of_oracle"));
+    for (String k : List.of("qini", "qini_low", "qini_high", "qini_fraction_of_oracle", "fraction_low",
+        "fraction_high")) {
+      List<Number> v = new ArrayList<>();
+      for (Map<String, Object> r : runs) {
+        v.add((Number) ((Map<String, Object>) r.getOrDefault("model", Map.of())).get(k));
+      }
+      out.put("champion_" + k, median(v));
     }
-    out.put("champion_qini", median(q));
-    out.put("champion_qini_fraction_of_oracle", median(f));
     return out;
   }
 
@@ -287,12 +297,18 @@ final class BenchCommand implements Callable<Integer> {
               + "%.1f s; peak RSS %s MiB%n", num(med.get("seconds")), num(med.get("stages_seconds_without_train")),
           mib(med.get("rss_peak_bytes"))));
       if (med.get("champion_qini") != null) {
-        b.append(String.format(Locale.ROOT, "model     champion held-out Qini %.4f; fraction of the oracle's %s%n",
-            num(med.get("champion_qini")), med.get("champion_qini_fraction_of_oracle") == null ? "n/a"
-                : String.format(Locale.ROOT, "%.3f", num(med.get("champion_qini_fraction_of_oracle")))));
+        b.append(String.format(Locale.ROOT, "model     champion held-out Qini %.4f %s; fraction of the oracle's %s%n",
+            num(med.get("champion_qini")), interval(med.get("champion_qini_low"), med.get("champion_qini_high")),
+            med.get("champion_qini_fraction_of_oracle") == null ? "n/a"
+                : String.format(Locale.ROOT, "%.3f %s", num(med.get("champion_qini_fraction_of_oracle")),
+                    interval(med.get("champion_fraction_low"), med.get("champion_fraction_high")))));
       }
     }
     return b.toString();
+  }
+
+  private static String interval(Object low, Object high) {
+    return low == null || high == null ? "" : String.format(Locale.ROOT, "[%.4f, %.4f]", num(low), num(high));
   }
 
   private static double num(Object o) {
