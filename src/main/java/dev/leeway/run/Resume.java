@@ -195,10 +195,27 @@ public final class Resume {
    * A hash of the settings that shape results (ingest, features, outcomes, effects, train, score); paths, Spark,
    * catalog and lease settings are left out.
    */
+  /**
+   * A hash of the settings that shape a stage's output, the same in every JVM: canonical JSON with map entries
+   * sorted by key. (Their toString was not: Map.copyOf iterates in an order salted per JVM, so every new process
+   * hashed the same configuration differently and a rerun never skipped a completed stage.)
+   */
   static String settingsHash(LeewayConfig c) {
-    return sha256(List.of(c.ingest(), c.features(), c.outcomes(), c.effects(), c.train(), c.score()).toString())
-        .substring(0, 16);
+    return hash(List.of(c.ingest(), c.features(), c.outcomes(), c.effects(), c.train(), c.score()));
   }
+
+  /** The first 16 hex digits of the SHA-256 of a value's canonical JSON. */
+  static String hash(Object settings) {
+    try {
+      return sha256(CANONICAL.writeValueAsString(settings)).substring(0, 16);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("Cannot hash the configuration: " + e.getMessage(), e);
+    }
+  }
+
+  private static final ObjectMapper CANONICAL = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+      .enable(com.fasterxml.jackson.databind.MapperFeature.SORT_PROPERTIES_ALPHABETICALLY).build();
 
   private static boolean same(Object recorded, Object now) throws IOException {
     JsonNode a = JSON.readTree(JSON.writeValueAsString(recorded));

@@ -129,4 +129,23 @@ class ResumeTest {
     failInB = false;
     assertEquals(List.of("b", "c"), run(Resume.skipCompleted()), "a stays done; b and everything after are redone");
   }
+
+  /** A map's iteration order (salted per JVM for Map.copyOf) must not change the hash a rerun compares. */
+  record Limits(java.util.Map<String, Double> byPolicy) {}
+
+  @Test
+  void settingsHashIgnoresMapOrder() {
+    java.util.Map<String, Double> ab = new java.util.LinkedHashMap<>();
+    ab.put("A", 1.0);
+    ab.put("B", 2.0);
+    java.util.Map<String, Double> ba = new java.util.LinkedHashMap<>();
+    ba.put("B", 2.0);
+    ba.put("A", 1.0);
+    org.junit.jupiter.api.Assertions.assertNotEquals(new Limits(ab).toString(), new Limits(ba).toString());
+    org.junit.jupiter.api.Assertions.assertEquals(Resume.hash(new Limits(ab)), Resume.hash(new Limits(ba)));
+    ba.put("A", 1.5);
+    org.junit.jupiter.api.Assertions.assertNotEquals(Resume.hash(new Limits(ab)), Resume.hash(new Limits(ba)));
+    var c = dev.leeway.config.LeewayConfig.load(new java.io.File("conf/local.conf"), java.util.Map.of());
+    org.junit.jupiter.api.Assertions.assertEquals(16, Resume.settingsHash(c).length());
+  }
 }
