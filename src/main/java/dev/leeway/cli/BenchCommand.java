@@ -274,7 +274,8 @@ final class BenchCommand implements Callable<Integer> {
   static String table(Map<String, Object> doc) {
     StringBuilder b = new StringBuilder();
     Map<String, Object> m = (Map<String, Object>) doc.get("machine");
-    b.append(String.format(Locale.ROOT, "machine: %s cores, %s memory, %s, Spark %s, Leeway %s%n", m.get("cores"),
+    b.append(String.format(Locale.ROOT, "machine: %s cores, %s MiB memory, %s, Spark %s, Leeway %s%n",
+        m.get("cores"),
         mib(m.get("memory_bytes")), m.get("java"), m.get("spark"), m.get("leeway")));
     Map<String, Object> scales = (Map<String, Object>) doc.get("scales");
     for (Map.Entry<String, Object> e : scales.entrySet()) {
