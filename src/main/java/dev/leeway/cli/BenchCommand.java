@@ -3,8 +3,8 @@ package dev.leeway.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.leeway.run.RunMonitor;
 import dev.leeway.run.Version;
-import java.io.File;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -102,7 +102,7 @@ final class BenchCommand implements Callable<Integer> {
   static Map<String, Object> machine() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("cores", Runtime.getRuntime().availableProcessors());
-    m.put("memory_bytes", memTotal());
+    m.put("memory_bytes", RunMonitor.procBytes(Path.of("/proc/meminfo"), "MemTotal"));
     m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
     m.put("java", System.getProperty("java.vm.name") + " " + Runtime.version());
     m.put("spark", org.apache.spark.package$.MODULE$.SPARK_VERSION());
@@ -110,19 +110,6 @@ final class BenchCommand implements Callable<Integer> {
     m.put("jvm_options", ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
         .filter(a -> !a.startsWith("--add-opens")).toList());
     return m;
-  }
-
-  private static Long memTotal() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-        if (line.startsWith("MemTotal:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // not Linux
-    }
-    return null;
   }
 
   private void ensureData(String scale, Path input) throws Exception {
@@ -358,16 +345,11 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Waits for the child, reading its peak resident memory (VmHWM) every half second. */
     int waitFor() throws InterruptedException {
-      File status = new File("/proc/" + process.pid() + "/status");
+      Path status = Path.of("/proc", String.valueOf(process.pid()), "status");
       while (process.isAlive()) {
-        try {
-          for (String line : Files.readAllLines(status.toPath())) {
-            if (line.startsWith("VmHWM:")) {
-              rssPeak = Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-            }
-          }
-        } catch (IOException | RuntimeException e) {
-          // gone between the check and the read, or no /proc
+        Long peak = RunMonitor.procBytes(status, "VmHWM");
+        if (peak != null) {
+          rssPeak = peak;
         }
         Thread.sleep(500);
       }

@@ -212,17 +212,26 @@ public final class RunMonitor implements AutoCloseable {
 
     /** The process's resident set size in bytes (VmRSS of /proc/self/status), or -1 where there is no /proc. */
     static long rss() {
-      try {
-        for (String line : java.nio.file.Files.readAllLines(PROC_STATUS)) {
-          if (line.startsWith("VmRSS:")) {
-            return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-          }
-        }
-      } catch (IOException | RuntimeException e) {
-        // Not Linux, or /proc is not readable: no figure.
-      }
-      return -1;
+      Long v = procBytes(PROC_STATUS, "VmRSS");
+      return v == null ? -1 : v;
     }
+  }
+
+  /**
+   * A size field of a /proc file in bytes, e.g. VmHWM of /proc/&lt;pid&gt;/status or MemTotal of /proc/meminfo (given
+   * there in kB); null where the file or field is missing (not Linux, or the process has ended).
+   */
+  public static Long procBytes(java.nio.file.Path file, String field) {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(file)) {
+        if (line.startsWith(field + ":")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // Not Linux, /proc not readable, or the process is gone: no figure.
+    }
+    return null;
   }
 
   /** Counts the running stage's Spark work from the listener bus. */
