@@ -231,26 +231,52 @@ public final class ContractValidator {
    * one a reason that says where the kept row is. Needs the source file and row columns.
    */
   public Dataset<Row> markDuplicates(Dataset<Row> checked, String sourceFile, String sourceRow) {
+    return duplicateFirsts(checked, sourceFile, sourceRow)
+        .map(firsts -> markDuplicates(checked, firsts, sourceFile, sourceRow)).orElse(checked);
+  }
+
+  /**
+   * Where the kept row of each duplicated unique key is ({@code __first}: drop, file, row), one row per key that
+   * more than one valid row carries: across daily drops the latest drop's row (a later drop corrects an earlier
+   * one), within a file the first row. Empty for a table without a unique key.
+   *
+   * <p>Found in two aggregates so that neither sorts the whole table: the keys carried more than once (a count,
+   * which Spark hashes), then the earliest position among the few rows that carry them (a minimum of a structure,
+   * which Spark can only sort).
+   */
+  public java.util.Optional<Dataset<Row>> duplicateFirsts(Dataset<Row> checked, String sourceFile,
+      String sourceRow) {
     if (contract.uniqueKey().isEmpty()) {
-      return checked;
+      return java.util.Optional.empty();
     }
     Column validSoFar = size(col(REASONS)).equalTo(0);
-    // The first row of each key among the valid rows, found from the key and position alone (a narrow aggregate,
-    // not a sort of whole rows): across daily drops the latest drop's row (a later drop corrects an earlier one),
-    // within a file the first row. Drop dates sort latest first by inverting their digits.
+    // Drop dates sort latest first by inverting their digits.
     Column drop = org.apache.spark.sql.functions.translate(dev.leeway.io.Drops.dropOf(col(sourceFile)), "0123456789",
         "9876543210");
     List<Column> keys = new ArrayList<>();
-    keys.add(org.apache.spark.sql.functions.struct(drop.as("d"), col(sourceFile).as("f"), col(sourceRow).as("r"))
-        .as("__pos"));
     for (String k : contract.uniqueKey()) {
       keys.add(col(typed(k)).as("__dk_" + k));
     }
-    Dataset<Row> firsts = checked.where(validSoFar).select(keys.toArray(Column[]::new))
-        .groupBy(contract.uniqueKey().stream().map(k -> col("__dk_" + k)).toArray(Column[]::new))
-        .agg(org.apache.spark.sql.functions.count(lit(1)).as("__dn"),
-            org.apache.spark.sql.functions.min(col("__pos")).as("__first"))
-        .where(col("__dn").gt(1)).drop("__dn");
+    Dataset<Row> valid = checked.where(validSoFar);
+    Column[] keyCols = contract.uniqueKey().stream().map(k -> col("__dk_" + k)).toArray(Column[]::new);
+    Dataset<Row> repeated = valid.select(keys.toArray(Column[]::new)).groupBy(keyCols).count()
+        .where(col("count").gt(1)).drop("count");
+    List<Column> positioned = new ArrayList<>(keys);
+    positioned.add(org.apache.spark.sql.functions.struct(drop.as("d"), col(sourceFile).as("f"), col(sourceRow).as("r"))
+        .as("__pos"));
+    Dataset<Row> carriers = valid.select(positioned.toArray(Column[]::new));
+    Column same = null;
+    for (String k : contract.uniqueKey()) {
+      Column c = carriers.col("__dk_" + k).eqNullSafe(repeated.col("__dk_" + k));
+      same = same == null ? c : same.and(c);
+    }
+    return java.util.Optional.of(carriers.join(repeated, same, "left_semi").groupBy(keyCols)
+        .agg(org.apache.spark.sql.functions.min(col("__pos")).as("__first")));
+  }
+
+  /** Marks the rows of {@code checked} that {@link #duplicateFirsts} does not keep. */
+  public Dataset<Row> markDuplicates(Dataset<Row> checked, Dataset<Row> firsts, String sourceFile, String sourceRow) {
+    Column validSoFar = size(col(REASONS)).equalTo(0);
     Column same = null;
     for (String k : contract.uniqueKey()) {
       Column c = checked.col(typed(k)).eqNullSafe(firsts.col("__dk_" + k));

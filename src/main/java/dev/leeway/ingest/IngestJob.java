@@ -1,5 +1,6 @@
 package dev.leeway.ingest;
 
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.concat_ws;
@@ -86,6 +87,7 @@ public final class IngestJob implements Stage {
         raws.add(raw);
       }
       Dataset<Row> customerIds = null;
+      long customerCount = 0;
       List<IngestGates.Measures> measures = new ArrayList<>();
       // Rows of the previous ingest per table: for the rows-change gates, and the rows daily drops are added to.
       Map<String, Long> previousTotals = previousTotals(ctx, previous, contracts);
@@ -95,10 +97,28 @@ public final class IngestJob implements Stage {
             new ContractValidator(contract, ctx.runDate(), cfg.ingest().maxReasonValueChars(),
                 new ContractValidator.Hygiene(cfg.ingest().nullTokens(), cfg.ingest().maxFieldChars(),
                     cfg.ingest().maxFieldLines(), cfg.ingest().csv().delimiter()));
-        Dataset<Row> checked = validator.check(raws.get(i).rows());
-        checked = validator.markDuplicates(checked, Cols.Q_SOURCE_FILE, Cols.Q_SOURCE_ROW);
+        // Parsing and the rules run once, into the cache; the marks that need the whole table (duplicates, unknown
+        // customers) join small tables sent to every task, so the wide rows are never shuffled.
+        List<Dataset<Row>> cached = new ArrayList<>();
+        Dataset<Row> validated = cache(validator.check(raws.get(i).rows()), cached);
+        Dataset<Row> checked = validated;
+        boolean narrow = true;
+        var firsts = validator.duplicateFirsts(validated, Cols.Q_SOURCE_FILE, Cols.Q_SOURCE_ROW);
+        if (firsts.isPresent()) {
+          Dataset<Row> f = cache(firsts.get(), cached);
+          boolean small = f.count() <= BROADCAST_ROWS;
+          narrow = small;
+          checked = validator.markDuplicates(validated, small ? broadcast(f) : f, Cols.Q_SOURCE_FILE,
+              Cols.Q_SOURCE_ROW);
+        }
         if (customerIds != null) {
-          checked = markUnknownCustomers(checked, contract, customerIds);
+          boolean small = customerCount <= BROADCAST_ROWS;
+          narrow &= small;
+          checked = markUnknownCustomers(checked, contract, small ? broadcast(customerIds) : customerIds);
+        }
+        if (!narrow) {
+          // A join that shuffles is done once, not by each of the counts and writes below.
+          checked = cache(checked, cached);
         }
         Dataset<Row> base = null;
         if (raws.get(i).dated()) {
@@ -109,14 +129,23 @@ public final class IngestJob implements Stage {
             metrics.put(contract.name() + " added to", previous.get().toString());
           }
         }
-        Written w = writeTable(checked, contract, audit, base, previousTotals.getOrDefault(contract.name(), 0L),
-            metrics);
+        Written w;
+        try {
+          w = writeTable(checked, contract, audit, base, previousTotals.getOrDefault(contract.name(), 0L), metrics);
+        } finally {
+          cached.forEach(Dataset::unpersist);
+        }
         counts.put(contract.name(), w.counts());
         measures.add(new IngestGates.Measures(contract, w.counts(), w.rowsTotal(), raws.get(i).header(),
             newest(contract, w.onBranch())));
         if (contract.name().equals(Contracts.CUSTOMERS.name())) {
-          customerIds = audit.onBranch(conformedTable(contract.name())).select(Cols.CUSTOMER_ID);
+          customerIds = audit.onBranch(conformedTable(contract.name())).select(col(Cols.CUSTOMER_ID).as(KNOWN_ID))
+              .distinct().persist(StorageLevel.MEMORY_AND_DISK());
+          customerCount = w.rowsTotal();
         }
+      }
+      if (customerIds != null) {
+        customerIds.unpersist();
       }
       GateLog gateLog = new GateLog(ctx.spark(), ctx.catalog());
       Gates gates = IngestGates.judge(cfg.gates(), ctx.runDate(), measures, previousTotals, previous, gateLog);
@@ -142,7 +171,7 @@ public final class IngestJob implements Stage {
     return out;
   }
 
-  /** Rows whose customer reference is not a conformed customer get a reason. */
+  /** Rows whose customer reference is not a conformed customer get a reason; {@code customerIds} has KNOWN_ID. */
   static Dataset<Row> markUnknownCustomers(Dataset<Row> checked, TableContract contract, Dataset<Row> customerIds) {
     Dataset<Row> out = checked;
     for (ColumnSpec spec : contract.columns()) {
@@ -151,12 +180,24 @@ public final class IngestJob implements Stage {
       }
       String typed = ContractValidator.typed(spec.name());
       String known = "__known_" + spec.name();
-      Dataset<Row> ids = customerIds.select(col(Cols.CUSTOMER_ID).as(known + "_id"), lit(true).as(known)).distinct();
-      out = out.join(ids, out.col(typed).equalTo(ids.col(known + "_id")), "left");
+      Dataset<Row> ids = customerIds.withColumnRenamed(KNOWN_ID, known);
+      out = out.join(ids, out.col(typed).equalTo(ids.col(known)), "left");
       Column reason = when(col(typed).isNotNull().and(col(known).isNull()),
           concat(lit("unknown " + spec.name() + " (not in customers: '"), col(typed), lit("')")));
-      out = ContractValidator.appendReason(out, reason).drop(known, known + "_id");
+      out = ContractValidator.appendReason(out, reason).drop(known);
     }
+    return out;
+  }
+
+  /** The column of distinct conformed customer ids that {@link #markUnknownCustomers} joins. */
+  static final String KNOWN_ID = "__known_id";
+
+  /** Rows up to which a table joined to every row is sent to every task instead of shuffling the rows. */
+  private static final long BROADCAST_ROWS = 2_000_000;
+
+  private static Dataset<Row> cache(Dataset<Row> rows, List<Dataset<Row>> cached) {
+    Dataset<Row> out = rows.persist(StorageLevel.MEMORY_AND_DISK());
+    cached.add(out);
     return out;
   }
 
@@ -203,65 +244,63 @@ public final class IngestJob implements Stage {
 
   private Written writeTable(Dataset<Row> checked, TableContract contract, AuditedWrite audit, Dataset<Row> base,
       long baseRows, Map<String, Object> metrics) {
-    Dataset<Row> persisted = checked.persist(StorageLevel.MEMORY_AND_DISK());
-    try {
-      long rowsIn = persisted.count();
-      Column valid = size(col(ContractValidator.REASONS)).equalTo(0);
-      Set<String> contractCols = Set.copyOf(contract.columnNames());
-      List<Column> conformedCols = new ArrayList<>();
-      List<Column> quarantineCols = new ArrayList<>();
-      for (ColumnSpec spec : contract.columns()) {
-        conformedCols.add(col(ContractValidator.typed(spec.name())).as(spec.name()));
-      }
-      for (String c : persisted.columns()) {
-        boolean bookkeeping = c.startsWith("__") || c.equals(ContractValidator.CORRUPT_RECORD)
-            || c.equals(Cols.Q_SOURCE_FILE) || c.equals(Cols.Q_SOURCE_ROW);
-        if (bookkeeping) {
-          continue;
-        }
-        // A damaged record's values may be shifted or swallowed text (PII of other rows included): none is kept.
-        quarantineCols.add(when(col(ContractValidator.DAMAGED), lit(null).cast("string")).otherwise(col("`" + c + "`"))
-            .as(c));
-        if (!contractCols.contains(c)) {
-          conformedCols.add(col("`" + c + "`"));
-        }
-      }
-      quarantineCols.add(concat_ws("; ", col(ContractValidator.REASONS)).as(Cols.Q_REASON));
-      quarantineCols.add(col(Cols.Q_SOURCE_FILE));
-      quarantineCols.add(col(Cols.Q_SOURCE_ROW));
-
-      Dataset<Row> added = persisted.filter(valid).select(conformedCols.toArray(Column[]::new));
-      long rowsAdded = added.count();
-      Dataset<Row> conformed = added;
-      long rowsKept = 0;
-      if (base != null) {
-        Dataset<Row> kept = withoutReplaced(base, added, contract.uniqueKey(), rowsAdded);
-        rowsKept = kept.count();
-        conformed = kept.unionByName(added, true);
-        metrics.put(contract.name() + " rows carried", rowsKept);
-        metrics.put(contract.name() + " rows replaced", baseRows - rowsKept);
-      }
-      // The counts are those of what the audit branch holds: what would be published.
-      Dataset<Row> onBranch = audit.write(conformedTable(contract.name()), conformed);
-      long rowsTotal = onBranch.count();
-      if (rowsTotal != rowsKept + rowsAdded) {
-        throw new IllegalStateException("Check 'counts reconcile' failed for table '" + contract.name() + "': "
-            + rowsKept + " rows carried and " + rowsAdded + " added, but the audit branch holds " + rowsTotal
-            + "; nothing was published");
-      }
-      long rowsOut = rowsAdded;
-      long rowsQuarantined = audit.write(quarantineTable(contract.name()),
-          persisted.filter(not(valid)).select(quarantineCols.toArray(Column[]::new))).count();
-      Map<String, Long> reasons = reasonCounts(persisted.filter(not(valid)));
-      TableCounts tc = new TableCounts(rowsIn, rowsOut, rowsQuarantined, reasons);
-      if (!tc.reconciled()) {
-        throw new IllegalStateException("Check 'counts reconcile' failed for table '" + contract.name() + "': read "
-            + rowsIn + ", conformed " + rowsOut + ", quarantined " + rowsQuarantined + "; nothing was published");
-      }
-      return new Written(tc, rowsTotal, onBranch);
-    } finally {
-      persisted.unpersist();
+    Column valid = size(col(ContractValidator.REASONS)).equalTo(0);
+    // Rows read and rows valid in one pass.
+    Row n = checked.agg(org.apache.spark.sql.functions.count(lit(1)),
+        org.apache.spark.sql.functions.count(when(valid, lit(1)))).first();
+    long rowsIn = n.getLong(0);
+    long rowsAdded = n.getLong(1);
+    Set<String> contractCols = Set.copyOf(contract.columnNames());
+    List<Column> conformedCols = new ArrayList<>();
+    List<Column> quarantineCols = new ArrayList<>();
+    for (ColumnSpec spec : contract.columns()) {
+      conformedCols.add(col(ContractValidator.typed(spec.name())).as(spec.name()));
     }
+    for (String c : checked.columns()) {
+      boolean bookkeeping = c.startsWith("__") || c.equals(ContractValidator.CORRUPT_RECORD)
+          || c.equals(Cols.Q_SOURCE_FILE) || c.equals(Cols.Q_SOURCE_ROW);
+      if (bookkeeping) {
+        continue;
+      }
+      // A damaged record's values may be shifted or swallowed text (PII of other rows included): none is kept.
+      quarantineCols.add(when(col(ContractValidator.DAMAGED), lit(null).cast("string")).otherwise(col("`" + c + "`"))
+          .as(c));
+      if (!contractCols.contains(c)) {
+        conformedCols.add(col("`" + c + "`"));
+      }
+    }
+    quarantineCols.add(concat_ws("; ", col(ContractValidator.REASONS)).as(Cols.Q_REASON));
+    quarantineCols.add(col(Cols.Q_SOURCE_FILE));
+    quarantineCols.add(col(Cols.Q_SOURCE_ROW));
+
+    Dataset<Row> added = checked.filter(valid).select(conformedCols.toArray(Column[]::new));
+    Dataset<Row> conformed = added;
+    long rowsKept = 0;
+    if (base != null) {
+      Dataset<Row> kept = withoutReplaced(base, added, contract.uniqueKey(), rowsAdded);
+      rowsKept = kept.count();
+      conformed = kept.unionByName(added, true);
+      metrics.put(contract.name() + " rows carried", rowsKept);
+      metrics.put(contract.name() + " rows replaced", baseRows - rowsKept);
+    }
+    // The counts are those of what the audit branch holds: what would be published.
+    Dataset<Row> onBranch = audit.write(conformedTable(contract.name()), conformed);
+    long rowsTotal = onBranch.count();
+    if (rowsTotal != rowsKept + rowsAdded) {
+      throw new IllegalStateException("Check 'counts reconcile' failed for table '" + contract.name() + "': "
+          + rowsKept + " rows carried and " + rowsAdded + " added, but the audit branch holds " + rowsTotal
+          + "; nothing was published");
+    }
+    long rowsOut = rowsAdded;
+    long rowsQuarantined = audit.write(quarantineTable(contract.name()),
+        checked.filter(not(valid)).select(quarantineCols.toArray(Column[]::new))).count();
+    Map<String, Long> reasons = reasonCounts(checked.filter(not(valid)));
+    TableCounts tc = new TableCounts(rowsIn, rowsOut, rowsQuarantined, reasons);
+    if (!tc.reconciled()) {
+      throw new IllegalStateException("Check 'counts reconcile' failed for table '" + contract.name() + "': read "
+          + rowsIn + ", conformed " + rowsOut + ", quarantined " + rowsQuarantined + "; nothing was published");
+    }
+    return new Written(tc, rowsTotal, onBranch);
   }
 
   /** Past rows not replaced by a new row with the same unique key (compared null-safe); all, for a table without one. */
@@ -276,11 +315,9 @@ public final class IngestJob implements Stage {
       same = same == null ? c : same.and(c);
     }
     // One day's drop is small next to the history: send it to every task instead of shuffling the history.
-    Dataset<Row> right = rowsAdded <= BROADCAST_NEW_ROWS ? org.apache.spark.sql.functions.broadcast(keys) : keys;
+    Dataset<Row> right = rowsAdded <= BROADCAST_ROWS ? broadcast(keys) : keys;
     return base.join(right, same, "left_anti");
   }
-
-  private static final long BROADCAST_NEW_ROWS = 2_000_000;
 
   /** Counts quarantined rows per reason code (the text before the parenthesis); bounded by the number of codes. */
   private static Map<String, Long> reasonCounts(Dataset<Row> rejected) {

@@ -17,6 +17,7 @@ public final class TestSpark {
           .config("spark.sql.shuffle.partitions", "2")
           .config("spark.default.parallelism", "2")
           .config("spark.sql.session.timeZone", "UTC")
+          .config("spark.sql.codegen.hugeMethodLimit", "8000")
           .config("spark.driver.bindAddress", "127.0.0.1")
           .config("spark.driver.host", "127.0.0.1")
           .getOrCreate();
