@@ -212,13 +212,15 @@ public final class UpliftTraining {
           LOG.info("{}: {} fitted on the train part in {} s", o.name(), name,
               (System.nanoTime() - started) / 1_000_000_000);
           models.put(name, m);
-          rankings.add(ranked(m, validation, CustomerSplit.VALIDATION, o, name));
-          rankings.add(ranked(m, test, CustomerSplit.TEST, o, name));
+          // Each ranking is stored as it is made: a union of the rankings' whole lineages (models, splits,
+          // weights) made Spark analyse a plan that grew with every learner, which cost more than the fits.
+          rankings.add(materialize.apply(ranked(m, validation, CustomerSplit.VALIDATION, o, name)));
+          rankings.add(materialize.apply(ranked(m, test, CustomerSplit.TEST, o, name)));
         }
         fitted.put(o.name(), models);
         for (Map.Entry<String, Dataset<Row>> part : Map.of(CustomerSplit.VALIDATION, validation, CustomerSplit.TEST,
             test).entrySet()) {
-          rankings.add(baselines(part.getValue(), part.getKey(), o, truth));
+          rankings.add(materialize.apply(baselines(part.getValue(), part.getKey(), o, truth)));
         }
       }
       Dataset<Row> all = rankings.get(0);
