@@ -78,7 +78,7 @@ public record LeewayConfig(
       List<String> learners, Map<String, String> learnerClasses, double validationFraction, double testFraction,
       int bootstrapReplicates, double drTrim, double supportQuantile, long seed, int cadenceDays,
       double promotionTolerance, int minArmRows, int gbtMaxIter, int gbtMaxDepth, double gbtStepSize,
-      int gbtMinInstancesPerNode, double gbtSubsamplingRate, int gbtMaxBins, long gbtSingleTaskMaxRows,
+      int gbtMinInstancesPerNode, double gbtSubsamplingRate, int gbtMaxBins, long singleTaskMaxRows,
       String truthPath) implements java.io.Serializable {}
 
   /**
@@ -261,7 +261,7 @@ public record LeewayConfig(
         positive(c, "leeway.train.gbt.min_instances_per_node"),
         fraction(c, "leeway.train.gbt.subsampling_rate"),
         between(c, "leeway.train.gbt.max_bins", 2, dev.leeway.uplift.trees.HistogramGbt.MAX_BINS),
-        nonNegativeInt(c, "leeway.train.gbt.single_task_max_rows"),
+        nonNegativeInt(c, "leeway.train.single_task_max_rows"),
         c.string("leeway.train.truth_path"));
     if (train.validationFraction() + train.testFraction() >= 0.9) {
       throw new ConfigError("Configuration keys leeway.train.validation_fraction and test_fraction ("

@@ -23,6 +23,7 @@ import dev.leeway.uplift.learners.LearnerContext;
 import dev.leeway.uplift.learners.Learners;
 import dev.leeway.uplift.learners.UpliftEstimator;
 import dev.leeway.uplift.learners.UpliftModel;
+import dev.leeway.uplift.local.Logistic;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,7 +31,6 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.PipelineModel;
-import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -324,8 +324,8 @@ public final class UpliftTraining {
 
   /** The propensity of a grant, fitted on the train part (for the held-out parts' weights). */
   private Model<?> propensity(Dataset<Row> train) {
-    return CrossFit.fit(new LogisticRegression().setMaxIter(100).setTol(1e-5).setRegParam(1e-3), train,
-        UpliftEstimator.T);
+    return Logistic.fit(train, ModelFeatures.VECTOR, UpliftEstimator.T, "__pred",
+        new Logistic.Settings(1e-3, 100, 1e-5), settings.singleTaskMaxRows());
   }
 
   /**

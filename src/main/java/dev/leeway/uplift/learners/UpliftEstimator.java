@@ -175,6 +175,6 @@ public abstract class UpliftEstimator extends Estimator<UpliftModel> {
 
   /** Fits gradient-boosted trees of {@code label} on {@code features}. */
   protected GBTRegressionModel regress(Dataset<Row> rows, String features, String label) {
-    return TreeBoosting.fit(rows, features, label, "__pred", boosting(), context().train().gbtSingleTaskMaxRows());
+    return TreeBoosting.fit(rows, features, label, "__pred", boosting(), context().train().singleTaskMaxRows());
   }
 }

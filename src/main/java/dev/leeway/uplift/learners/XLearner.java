@@ -3,10 +3,10 @@ package dev.leeway.uplift.learners;
 import static org.apache.spark.sql.functions.col;
 
 import dev.leeway.causal.CrossFit;
+import dev.leeway.uplift.local.Logistic;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.ml.Model;
-import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.ml.classification.LogisticRegressionModel;
 import org.apache.spark.ml.regression.GBTRegressionModel;
 import org.apache.spark.sql.Dataset;
@@ -40,15 +40,13 @@ public final class XLearner extends UpliftEstimator {
     Model<?> mu1 = regress(granted, Y);
     Dataset<Row> d1 = CrossFit.score(mu0, granted, "__mu0").withColumn("__d", col(Y).minus(col("__mu0")));
     Dataset<Row> d0 = CrossFit.score(mu1, denied, "__mu1").withColumn("__d", col("__mu1").minus(col(Y)));
-    LogisticRegression lr = new LogisticRegression().setMaxIter(100).setTol(1e-6).setRegParam(1e-3);
-    lr.setFeaturesCol(X);
-    lr.setLabelCol(T);
     Map<String, Model<?>> parts = new LinkedHashMap<>();
     parts.put("mu0", mu0);
     parts.put("mu1", mu1);
     parts.put("tau0", regress(d0, "__d"));
     parts.put("tau1", regress(d1, "__d"));
-    parts.put("g", lr.fit(rows));
+    parts.put("g", Logistic.fit(rows, X, T, "prediction", new Logistic.Settings(1e-3, 100, 1e-6),
+        context().train().singleTaskMaxRows()));
     return parts;
   }
 

@@ -1,5 +1,7 @@
 package dev.leeway.uplift.trees;
 
+import dev.leeway.uplift.local.LabelledRows;
+
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -191,13 +193,13 @@ public final class HistogramGbt {
     final Ints splitBin = new Ints();
     final Ints left = new Ints();
     final Ints right = new Ints();
-    final Doubles threshold = new Doubles();
-    final Doubles prediction = new Doubles();
-    final Doubles impurity = new Doubles();
-    final Doubles gain = new Doubles();
-    final Doubles count = new Doubles();
-    final Doubles sum = new Doubles();
-    final Doubles squares = new Doubles();
+    final LabelledRows.Growing threshold = new LabelledRows.Growing();
+    final LabelledRows.Growing prediction = new LabelledRows.Growing();
+    final LabelledRows.Growing impurity = new LabelledRows.Growing();
+    final LabelledRows.Growing gain = new LabelledRows.Growing();
+    final LabelledRows.Growing count = new LabelledRows.Growing();
+    final LabelledRows.Growing sum = new LabelledRows.Growing();
+    final LabelledRows.Growing squares = new LabelledRows.Growing();
 
     Builder(double[] target, int[] index) {
       this.target = target;
@@ -439,32 +441,4 @@ public final class HistogramGbt {
     }
   }
 
-  /** A growable double array. */
-  static final class Doubles {
-    private double[] a = new double[32];
-    private int size;
-
-    void add(double v) {
-      if (size == a.length) {
-        a = Arrays.copyOf(a, size * 2);
-      }
-      a[size++] = v;
-    }
-
-    double get(int i) {
-      return a[i];
-    }
-
-    void set(int i, double v) {
-      a[i] = v;
-    }
-
-    int size() {
-      return size;
-    }
-
-    double[] toArray() {
-      return Arrays.copyOf(a, size);
-    }
-  }
 }

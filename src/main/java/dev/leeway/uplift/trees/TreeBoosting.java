@@ -2,16 +2,9 @@ package dev.leeway.uplift.trees;
 
 import static org.apache.spark.sql.functions.col;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
-import java.io.UncheckedIOException;
+import dev.leeway.uplift.local.LabelledRows;
+import dev.leeway.uplift.local.OneTask;
 import java.util.Iterator;
-import java.util.List;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
-import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.regression.DecisionTreeRegressionModel;
 import org.apache.spark.ml.regression.GBTRegressionModel;
 import org.apache.spark.ml.regression.GBTRegressor;
@@ -22,7 +15,6 @@ import org.apache.spark.ml.tree.Node;
 import org.apache.spark.ml.util.Identifiable$;
 import org.apache.spark.mllib.tree.impurity.VarianceCalculator;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 
 /**
@@ -65,37 +57,13 @@ public final class TreeBoosting {
   }
 
   private static GBTRegressionModel singleTask(Dataset<Row> d, HistogramGbt.Settings settings) {
-    List<byte[]> fitted = d.coalesce(1).mapPartitions(
-        (MapPartitionsFunction<Row, byte[]>) it -> List.of(serialize(fitRows(it, settings))).iterator(),
-        Encoders.BINARY()).collectAsList();
-    if (fitted.isEmpty()) {
-      throw new IllegalArgumentException("no rows to fit a model on");
-    }
-    return toMllib(deserialize(fitted.get(0)));
+    return toMllib(OneTask.run(d, it -> fitRows(it, settings)));
   }
 
   /** Reads a task's rows into arrays and fits them. */
   static HistogramGbt.Ensemble fitRows(Iterator<Row> it, HistogramGbt.Settings settings) {
-    HistogramGbt.Doubles x = new HistogramGbt.Doubles();
-    HistogramGbt.Doubles y = new HistogramGbt.Doubles();
-    int f = -1;
-    while (it.hasNext()) {
-      Row r = it.next();
-      if (r.isNullAt(0) || r.isNullAt(1)) {
-        throw new IllegalArgumentException("row " + y.size() + " has no " + (r.isNullAt(0) ? "features" : "label"));
-      }
-      Vector v = r.getAs(0);
-      if (f < 0) {
-        f = v.size();
-      } else if (v.size() != f) {
-        throw new IllegalArgumentException("row " + y.size() + " has " + v.size() + " features, not " + f);
-      }
-      for (int j = 0; j < f; j++) {
-        x.add(v.apply(j));
-      }
-      y.add(r.getDouble(1));
-    }
-    return HistogramGbt.fit(x.toArray(), y.toArray(), Math.max(f, 0), settings);
+    LabelledRows rows = LabelledRows.read(it);
+    return HistogramGbt.fit(rows.x(), rows.y(), rows.features(), settings);
   }
 
   /** The ensemble as MLlib's model (its trees, weights and per-node statistics). */
@@ -117,25 +85,5 @@ public final class TreeBoosting {
     }
     return new InternalNode(t.prediction()[n], t.impurity()[n], t.gain()[n], node(t, t.left()[n]),
         node(t, t.right()[n]), new ContinuousSplit(t.feature()[n], t.threshold()[n]), stats);
-  }
-
-  private static byte[] serialize(HistogramGbt.Ensemble e) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-      out.writeObject(e);
-    } catch (IOException ex) {
-      throw new UncheckedIOException(ex);
-    }
-    return bytes.toByteArray();
-  }
-
-  private static HistogramGbt.Ensemble deserialize(byte[] b) {
-    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(b))) {
-      return (HistogramGbt.Ensemble) in.readObject();
-    } catch (IOException ex) {
-      throw new UncheckedIOException(ex);
-    } catch (ClassNotFoundException ex) {
-      throw new IllegalStateException(ex);
-    }
   }
 }
