@@ -4,21 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.leeway.support.TestSpark;
+import dev.leeway.support.VectorRows;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.ml.classification.LogisticRegressionModel;
-import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,15 +53,6 @@ class LogisticTest {
     return y;
   }
 
-  private static Dataset<Row> frame(double[][] x, double[] y) {
-    List<Row> rows = new ArrayList<>();
-    for (int i = 0; i < x.length; i++) {
-      rows.add(RowFactory.create(Vectors.dense(x[i]), y[i]));
-    }
-    StructType s = new StructType().add("f", SQLDataTypes.VectorType()).add("y", DataTypes.DoubleType);
-    return TestSpark.session().createDataFrame(rows, s);
-  }
-
   private static double[] flat(double[][] x) {
     double[] out = new double[x.length * x[0].length];
     for (int i = 0; i < x.length; i++) {
@@ -80,7 +66,7 @@ class LogisticTest {
     Random r = new Random(5);
     double[][] x = features(3000, r);
     double[] y = labels(x, r);
-    Dataset<Row> train = frame(x, y).repartition(3).cache();
+    Dataset<Row> train = VectorRows.of(x, y).repartition(3).cache();
     Logistic.Settings settings = new Logistic.Settings(0.01, 100, 1e-9);
 
     LogisticRegressionModel ours = Logistic.fit(train, "f", "y", "p", settings, 1_000_000);
@@ -140,7 +126,7 @@ class LogisticTest {
         new Logistic.Settings(1e-3, 100, 1e-9));
     assertTrue(Double.isFinite(separated.beta()[0]) && separated.beta()[0] > 0, "separated: " + separated);
 
-    Dataset<Row> bad = frame(new double[][] {{1}, {2}, {3}}, new double[] {0, 2, 1});
+    Dataset<Row> bad = VectorRows.of(new double[][] {{1}, {2}, {3}}, new double[] {0, 2, 1});
     Exception e = assertThrows(Exception.class,
         () -> Logistic.fit(bad.coalesce(1), "f", "y", "p", new Logistic.Settings(0, 100, 1e-6), 100));
     assertTrue(rootMessage(e).contains("row 1 has label 2.0"), rootMessage(e));

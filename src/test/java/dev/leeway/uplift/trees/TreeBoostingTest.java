@@ -5,21 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.leeway.support.TestSpark;
+import dev.leeway.support.VectorRows;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.regression.GBTRegressionModel;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,15 +43,6 @@ class TreeBoostingTest {
     return x;
   }
 
-  private static Dataset<Row> frame(double[][] x, double[] y) {
-    List<Row> rows = new ArrayList<>();
-    for (int i = 0; i < x.length; i++) {
-      rows.add(RowFactory.create(Vectors.dense(x[i]), y[i]));
-    }
-    StructType s = new StructType().add("f", SQLDataTypes.VectorType()).add("y", DataTypes.DoubleType);
-    return TestSpark.session().createDataFrame(rows, s);
-  }
-
   private static double heldOutError(GBTRegressionModel m, double[][] test) {
     double sse = 0;
     for (double[] x : test) {
@@ -74,7 +60,7 @@ class TreeBoostingTest {
     for (int i = 0; i < x.length; i++) {
       y[i] = truth(x[i]) + noise.nextGaussian();
     }
-    Dataset<Row> train = frame(x, y).repartition(3).cache();
+    Dataset<Row> train = VectorRows.of(x, y).repartition(3).cache();
     double[][] test = features(2000, 3);
 
     GBTRegressionModel ours = TreeBoosting.fit(train, "f", "y", "p", SETTINGS, 1_000_000);
@@ -88,7 +74,7 @@ class TreeBoostingTest {
     assertEquals("p", ours.getPredictionCol());
 
     // transform() and predict() agree, and the saved model predicts the same after loading.
-    List<Row> scored = ours.transform(frame(test, new double[test.length])).select("f", "p").collectAsList();
+    List<Row> scored = ours.transform(VectorRows.of(test, new double[test.length])).select("f", "p").collectAsList();
     for (Row r : scored) {
       assertEquals(ours.predict((Vector) r.get(0)), r.getDouble(1), 1e-12);
     }
