@@ -91,61 +91,64 @@ public final class IngestJob implements Stage {
       List<IngestGates.Measures> measures = new ArrayList<>();
       // Rows of the previous ingest per table: for the rows-change gates, and the rows daily drops are added to.
       Map<String, Long> previousTotals = previousTotals(ctx, previous, contracts);
-      for (int i = 0; i < raws.size(); i++) {
-        TableContract contract = contracts.get(i);
-        ContractValidator validator =
-            new ContractValidator(contract, ctx.runDate(), cfg.ingest().maxReasonValueChars(),
-                new ContractValidator.Hygiene(cfg.ingest().nullTokens(), cfg.ingest().maxFieldChars(),
-                    cfg.ingest().maxFieldLines(), cfg.ingest().csv().delimiter()));
-        // Parsing and the rules run once, into the cache; the marks that need the whole table (duplicates, unknown
-        // customers) join small tables sent to every task, so the wide rows are never shuffled.
-        List<Dataset<Row>> cached = new ArrayList<>();
-        Dataset<Row> validated = cache(validator.check(raws.get(i).rows()), cached);
-        Dataset<Row> checked = validated;
-        boolean narrow = true;
-        var firsts = validator.duplicateFirsts(validated, Cols.Q_SOURCE_FILE, Cols.Q_SOURCE_ROW);
-        if (firsts.isPresent()) {
-          Dataset<Row> f = cache(firsts.get(), cached);
-          boolean small = f.count() <= BROADCAST_ROWS;
-          narrow = small;
-          checked = validator.markDuplicates(validated, small ? broadcast(f) : f, Cols.Q_SOURCE_FILE,
-              Cols.Q_SOURCE_ROW);
-        }
-        if (customerIds != null) {
-          boolean small = customerCount <= BROADCAST_ROWS;
-          narrow &= small;
-          checked = markUnknownCustomers(checked, contract, small ? broadcast(customerIds) : customerIds);
-        }
-        if (!narrow) {
-          // A join that shuffles is done once, not by each of the counts and writes below.
-          checked = cache(checked, cached);
-        }
-        Dataset<Row> base = null;
-        if (raws.get(i).dated()) {
-          metrics.put(contract.name() + " drops", raws.get(i).drops());
-          if (previous.isPresent()) {
-            base = ctx.input(previous.get(), NAME, conformedTable(contract.name()), "add daily drops to "
-                + previous.get() + "'s " + contract.name()).orElse(null);
-            metrics.put(contract.name() + " added to", previous.get().toString());
+      try {
+        for (int i = 0; i < raws.size(); i++) {
+          TableContract contract = contracts.get(i);
+          ContractValidator validator =
+              new ContractValidator(contract, ctx.runDate(), cfg.ingest().maxReasonValueChars(),
+                  new ContractValidator.Hygiene(cfg.ingest().nullTokens(), cfg.ingest().maxFieldChars(),
+                      cfg.ingest().maxFieldLines(), cfg.ingest().csv().delimiter()));
+          // Parsing and the rules run once, into the cache; the marks that need the whole table (duplicates, unknown
+          // customers) join small tables sent to every task, so the wide rows are never shuffled.
+          List<Dataset<Row>> cached = new ArrayList<>();
+          Dataset<Row> validated = cache(validator.check(raws.get(i).rows()), cached);
+          Dataset<Row> checked = validated;
+          boolean narrow = true;
+          var firsts = validator.duplicateFirsts(validated, Cols.Q_SOURCE_FILE, Cols.Q_SOURCE_ROW);
+          if (firsts.isPresent()) {
+            Dataset<Row> f = cache(firsts.get(), cached);
+            boolean small = f.count() <= BROADCAST_ROWS;
+            narrow = small;
+            checked = validator.markDuplicates(validated, small ? broadcast(f) : f, Cols.Q_SOURCE_FILE,
+                Cols.Q_SOURCE_ROW);
+          }
+          if (customerIds != null) {
+            boolean small = customerCount <= BROADCAST_ROWS;
+            narrow &= small;
+            checked = markUnknownCustomers(checked, contract, small ? broadcast(customerIds) : customerIds);
+          }
+          if (!narrow) {
+            // A join that shuffles is done once, not by each of the counts and writes below.
+            checked = cache(checked, cached);
+          }
+          Dataset<Row> base = null;
+          if (raws.get(i).dated()) {
+            metrics.put(contract.name() + " drops", raws.get(i).drops());
+            if (previous.isPresent()) {
+              base = ctx.input(previous.get(), NAME, conformedTable(contract.name()), "add daily drops to "
+                  + previous.get() + "'s " + contract.name()).orElse(null);
+              metrics.put(contract.name() + " added to", previous.get().toString());
+            }
+          }
+          Written w;
+          try {
+            w = writeTable(checked, contract, audit, base, previousTotals.getOrDefault(contract.name(), 0L), metrics);
+          } finally {
+            cached.forEach(Dataset::unpersist);
+          }
+          counts.put(contract.name(), w.counts());
+          measures.add(new IngestGates.Measures(contract, w.counts(), w.rowsTotal(), raws.get(i).header(),
+              newest(contract, w.onBranch())));
+          if (contract.name().equals(Contracts.CUSTOMERS.name())) {
+            customerIds = audit.onBranch(conformedTable(contract.name())).select(col(Cols.CUSTOMER_ID).as(KNOWN_ID))
+                .distinct().persist(StorageLevel.MEMORY_AND_DISK());
+            customerCount = w.rowsTotal();
           }
         }
-        Written w;
-        try {
-          w = writeTable(checked, contract, audit, base, previousTotals.getOrDefault(contract.name(), 0L), metrics);
-        } finally {
-          cached.forEach(Dataset::unpersist);
+      } finally {
+        if (customerIds != null) {
+          customerIds.unpersist();
         }
-        counts.put(contract.name(), w.counts());
-        measures.add(new IngestGates.Measures(contract, w.counts(), w.rowsTotal(), raws.get(i).header(),
-            newest(contract, w.onBranch())));
-        if (contract.name().equals(Contracts.CUSTOMERS.name())) {
-          customerIds = audit.onBranch(conformedTable(contract.name())).select(col(Cols.CUSTOMER_ID).as(KNOWN_ID))
-              .distinct().persist(StorageLevel.MEMORY_AND_DISK());
-          customerCount = w.rowsTotal();
-        }
-      }
-      if (customerIds != null) {
-        customerIds.unpersist();
       }
       GateLog gateLog = new GateLog(ctx.spark(), ctx.catalog());
       Gates gates = IngestGates.judge(cfg.gates(), ctx.runDate(), measures, previousTotals, previous, gateLog);
