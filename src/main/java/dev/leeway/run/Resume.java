@@ -192,13 +192,10 @@ public final class Resume {
   }
 
   /**
-   * A hash of the settings that shape results (ingest, features, outcomes, effects, train, score); paths, Spark,
-   * catalog and lease settings are left out.
-   */
-  /**
-   * A hash of the settings that shape a stage's output, the same in every JVM: canonical JSON with map entries
-   * sorted by key. (Their toString was not: Map.copyOf iterates in an order salted per JVM, so every new process
-   * hashed the same configuration differently and a rerun never skipped a completed stage.)
+   * A hash of the settings that shape results (ingest, features, outcomes, effects, train, score; paths, Spark,
+   * catalog and lease settings are left out), the same in every JVM: canonical JSON with map entries sorted by key.
+   * (Their toString was not: Map.copyOf iterates in an order salted per JVM, so every new process hashed the same
+   * configuration differently and a rerun never skipped a completed stage.)
    */
   static String settingsHash(LeewayConfig c) {
     return hash(List.of(c.ingest(), c.features(), c.outcomes(), c.effects(), c.train(), c.score()));
