@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.leeway.support.Cli;
 import dev.leeway.support.Outputs;
+import dev.leeway.support.SameRows;
 import dev.leeway.support.TestSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,27 +89,11 @@ class BackfillEndToEndTest {
       }
       for (String table : List.of("conformed_customers", "conformed_clv_snapshots", "conformed_exceptions",
           "conformed_activity", "conformed_referrals", "requests")) {
-        assertSameRows(Outputs.table(alone, table, d), Outputs.table(out, table, d), table + " of " + d);
+        SameRows.assertSameRows(Outputs.table(alone, table, d), Outputs.table(out, table, d), table + " of " + d);
       }
     }
     long later = Outputs.table(out, "conformed_exceptions", DATES.get(2)).count();
     assertTrue(later > Outputs.table(out, "conformed_exceptions", DATES.get(0)).count(), "history grows");
-  }
-
-  private static void assertSameRows(Dataset<Row> expected, Dataset<Row> actual, String what) {
-    Dataset<Row> e = expected.select(sorted(expected));
-    Dataset<Row> a = actual.select(sorted(expected));
-    assertEquals(e.count(), a.count(), what + ": row count");
-    assertEquals(0, e.exceptAll(a).count(), what + ": rows only in the per-date run");
-    assertEquals(0, a.exceptAll(e).count(), what + ": rows only in the backfill");
-  }
-
-  /** The columns by name; reals rounded to 6 decimals (sums of amounts differ in the last bits with their order). */
-  private static org.apache.spark.sql.Column[] sorted(Dataset<Row> d) {
-    return java.util.Arrays.stream(d.schema().fields()).sorted(java.util.Comparator.comparing(f -> f.name()))
-        .map(f -> f.dataType() instanceof org.apache.spark.sql.types.DoubleType
-            ? org.apache.spark.sql.functions.round(col("`" + f.name() + "`"), 6).as(f.name()) : col("`" + f.name() + "`"))
-        .toArray(org.apache.spark.sql.Column[]::new);
   }
 
   /**

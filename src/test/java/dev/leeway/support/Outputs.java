@@ -55,6 +55,12 @@ public final class Outputs {
         .first().getLong(0);
   }
 
+  /** The names of the tables an output root's local catalog holds, sorted. */
+  public static java.util.List<String> tableNames(Path outputRoot) {
+    return session(outputRoot).sql("SHOW TABLES IN out.leeway").collectAsList().stream().map(r -> r.getString(1))
+        .sorted().toList();
+  }
+
   /** A session with the output root's local catalog as {@code out}. */
   private static org.apache.spark.sql.SparkSession session(Path outputRoot) {
     org.apache.spark.sql.SparkSession s = TestSpark.session().newSession();
