@@ -253,6 +253,50 @@ class ScoreEndToEndTest {
     assertTrue(!score.out().contains(pg.password().isEmpty() ? "password=" : pg.password()), score.out());
   }
 
+  /**
+   * A week later the customers export arrives truncated to a third. With the ingest gates that would catch it
+   * first turned to warnings, ingest and outcomes succeed, and the scores-volume gate is the last line: score fails
+   * with exit code 5 naming the check, its value and threshold, publishes nothing, and frontline tools still read
+   * the earlier date's set.
+   */
+  @Test
+  void aCollapsedScoresVolumeStopsScoreAndTheServedSetStays(@TempDir Path tmp) throws Exception {
+    String later = "2026-11-08";
+    Path truncated = tmp.resolve("in");
+    try (Stream<Path> files = Files.walk(in)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        Path to = truncated.resolve(in.relativize(f));
+        Files.createDirectories(to.getParent());
+        Files.copy(f, to);
+      }
+    }
+    Path customers;
+    try (Stream<Path> files = Files.list(truncated.resolve("customers"))) {
+      customers = files.filter(f -> f.toString().endsWith(".csv")).findFirst().orElseThrow();
+    }
+    List<String> lines = Files.readAllLines(customers);
+    Files.write(customers, lines.subList(0, lines.size() / 3));
+    String[] where = {"--run-date", later, "--input-root", truncated.toString(), "--output-root", out.toString(),
+        "--set", "leeway.gates.rows_drop.severity=warn", "--set", "leeway.gates.quarantine_share.severity=warn"};
+    for (String stage : List.of("ingest", "outcomes")) {
+      Cli.Run r = Cli.run(Stream.concat(Stream.of(stage), Stream.of(where)).toArray(String[]::new));
+      assertEquals(0, r.exitCode(), r.context());
+    }
+    Cli.Run score = Cli.run(Stream.concat(Stream.of("score"), Stream.of(where)).toArray(String[]::new));
+    assertEquals(5, score.exitCode(), score.context());
+    assertTrue(score.err().contains("scores_volume of scores = 0.") && score.err().contains("threshold 0.5"),
+        score.context());
+    assertEquals(DATE, Files.readString(out.resolve("scores/LATEST")).trim(), "the served set is unchanged");
+    assertTrue(Files.notExists(out.resolve("scores/served/" + later + ".json")));
+    JsonNode status = new Outputs(out, later).status();
+    assertEquals("FAILED", status.get("outcome").asText(), status.toString());
+    assertTrue(status.get("error").asText().contains("scores_volume"), status.toString());
+    assertEquals(0, Outputs.table(out, "scores", later).count(), "no scores of the failed date");
+    Row gate = Outputs.table(out, "gate_results", later).where("check = 'scores_volume'").first();
+    assertEquals("FAIL", gate.getAs("outcome"), gate.toString());
+    assertTrue(gate.<Double>getAs("measured") > 0.5, gate.toString());
+  }
+
   @Test
   void noPiiReachesScoresReportSummaryOrLog() throws Exception {
     Dataset<Row> customers = TestSpark.session().read().option("header", true).csv(in.resolve("customers").toString());
