@@ -109,14 +109,14 @@ public final class ContractValidator {
       Column text = col(CORRUPT_RECORD);
       out.add(when(text.isNotNull().and(hasLineBreak(text)).and(runaway(text, columns.size())), concat(
               lit("runaway quoted field (the record spans "), size(lines(text)).cast("string"),
-              lit(" lines: an unbalanced quote swallowed the records after it; fix the file from this record on)")))
+              lit(" lines: an unbalanced quote ran into the records after it; its whole records were read on their own)")))
           .when(text.isNotNull(), lit("malformed record (field count differs from the header)")));
     }
     for (String c : columns) {
       Column v = col("`" + c + "`");
       out.add(when(v.isNotNull().and(hasLineBreak(v)).and(runaway(v, columns.size())),
           concat(lit("runaway quoted field (" + c + " spans "), size(lines(v)).cast("string"),
-              lit(" lines: an unbalanced quote swallowed the records after it; fix the file from this record on)"))));
+              lit(" lines: an unbalanced quote ran into the records after it; its whole records were read on their own)"))));
       out.add(when(length(v).gt(hygiene.maxFieldChars()), concat(lit("field too long (" + c + ": "),
           length(v).cast("string"), lit(" characters, limit " + hygiene.maxFieldChars() + ")"))));
     }

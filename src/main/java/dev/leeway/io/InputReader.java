@@ -301,14 +301,18 @@ public final class InputReader {
         .option("columnNameOfCorruptRecord", ContractValidator.CORRUPT_RECORD)
         .csv(paths.toArray(String[]::new));
     List<Column> cols = new ArrayList<>();
-    for (String c : header) {
-      if (allowed.contains(c)) {
-        cols.add(df.col("`" + c + "`"));
+    List<Integer> headerIndex = new ArrayList<>();
+    for (int i = 0; i < header.size(); i++) {
+      if (allowed.contains(header.get(i))) {
+        cols.add(df.col("`" + header.get(i) + "`"));
+        headerIndex.add(i);
       }
     }
     cols.add(df.col(ContractValidator.CORRUPT_RECORD));
     cols.add(df.col("_metadata.file_path").as(Cols.Q_SOURCE_FILE));
-    return numberRowsWithinFiles(df.select(cols.toArray(Column[]::new)));
+    RunawayRecovery recovery = new RunawayRecovery(header.size(), csv.delimiter(),
+        headerIndex.stream().mapToInt(Integer::intValue).toArray());
+    return numberRowsWithinFiles(df.select(cols.toArray(Column[]::new)), recovery);
   }
 
   private Dataset<Row> readParquet(List<String> paths, TableContract contract, Set<String> allowed) {
@@ -350,35 +354,57 @@ public final class InputReader {
 
   /**
    * Multi-line CSV files are never split, so a task reads each of its files from the first record to the last
-   * in order: counting within a run of the same file gives each record's 1-based position without a shuffle.
+   * in order: counting within a run of the same file gives each record's 1-based position without a shuffle. The
+   * whole records a runaway quote swallowed follow their damaged record as rows of their own ({@link
+   * RunawayRecovery}); the rows read are the data columns, the corrupt-record text, then the file.
    */
-  private static Dataset<Row> numberRowsWithinFiles(Dataset<Row> df) {
+  private static Dataset<Row> numberRowsWithinFiles(Dataset<Row> df, RunawayRecovery recovery) {
     StructType out = df.schema().add(Cols.Q_SOURCE_ROW, DataTypes.LongType, false);
     int fileIdx = df.schema().fieldIndex(Cols.Q_SOURCE_FILE);
+    int corruptIdx = df.schema().fieldIndex(ContractValidator.CORRUPT_RECORD);
     MapPartitionsFunction<Row, Row> number = it -> new Iterator<>() {
+      private final java.util.ArrayDeque<Row> recovered = new java.util.ArrayDeque<>();
       private String file;
       private long row;
 
       @Override
       public boolean hasNext() {
-        return it.hasNext();
+        return !recovered.isEmpty() || it.hasNext();
       }
 
       @Override
       public Row next() {
+        if (!recovered.isEmpty()) {
+          return recovered.poll();
+        }
         Row r = it.next();
         String f = r.getString(fileIdx);
         if (!f.equals(file)) {
           file = f;
           row = 0;
         }
-        row++;
         Object[] values = new Object[r.length() + 1];
         for (int i = 0; i < r.length(); i++) {
           values[i] = r.get(i);
         }
-        values[r.length()] = row;
+        values[r.length()] = ++row;
+        for (Object[] data : swallowed(r)) {
+          Object[] v = new Object[r.length() + 1];
+          System.arraycopy(data, 0, v, 0, data.length);
+          v[fileIdx] = f;
+          v[r.length()] = ++row;
+          recovered.add(RowFactory.create(v));
+        }
         return RowFactory.create(values);
+      }
+
+      /** The records a runaway field swallowed: in the damaged record's raw text, or in one of its values. */
+      private List<Object[]> swallowed(Row r) {
+        List<Object[]> records = recovery.records(r.getString(corruptIdx));
+        for (int i = 0; records.isEmpty() && i < corruptIdx; i++) {
+          records = recovery.records(r.getString(i));
+        }
+        return records;
       }
     };
     return df.mapPartitions(number, Encoders.row(out));
