@@ -43,6 +43,10 @@ public final class ContractValidator {
   private static final List<String> TRUE_WORDS = List.of("true", "t", "yes", "y", "1");
   private static final List<String> FALSE_WORDS = List.of("false", "f", "no", "n", "0");
 
+  /** How a runaway-quote reason ends, for the record and for a value alike. */
+  private static final String RUNAWAY_TAIL =
+      " lines: an unbalanced quote ran into the records after it; its whole records were read on their own)";
+
   /** Marks a damaged record (malformed, runaway quote, overlong field): the quarantine keeps none of its values. */
   public static final String DAMAGED = "__damaged";
 
@@ -109,14 +113,14 @@ public final class ContractValidator {
       Column text = col(CORRUPT_RECORD);
       out.add(when(text.isNotNull().and(hasLineBreak(text)).and(runaway(text, columns.size())), concat(
               lit("runaway quoted field (the record spans "), size(lines(text)).cast("string"),
-              lit(" lines: an unbalanced quote ran into the records after it; its whole records were read on their own)")))
+              lit(RUNAWAY_TAIL)))
           .when(text.isNotNull(), lit("malformed record (field count differs from the header)")));
     }
     for (String c : columns) {
       Column v = col("`" + c + "`");
       out.add(when(v.isNotNull().and(hasLineBreak(v)).and(runaway(v, columns.size())),
           concat(lit("runaway quoted field (" + c + " spans "), size(lines(v)).cast("string"),
-              lit(" lines: an unbalanced quote ran into the records after it; its whole records were read on their own)"))));
+              lit(RUNAWAY_TAIL))));
       out.add(when(length(v).gt(hygiene.maxFieldChars()), concat(lit("field too long (" + c + ": "),
           length(v).cast("string"), lit(" characters, limit " + hygiene.maxFieldChars() + ")"))));
     }
