@@ -101,7 +101,11 @@ public final class IngestJob implements Stage {
           // Parsing and the rules run once, into the cache; the marks that need the whole table (duplicates, unknown
           // customers) join small tables sent to every task, so the wide rows are never shuffled.
           List<Dataset<Row>> cached = new ArrayList<>();
-          Dataset<Row> validated = cache(validator.check(raws.get(i).rows()), cached);
+          Dataset<Row> raw = raws.get(i).rows();
+          if (raws.get(i).dated() && previous.isPresent()) {
+            raw = withPendingReferences(ctx, previous.get(), contract, raw, metrics);
+          }
+          Dataset<Row> validated = cache(validator.check(raw), cached);
           Dataset<Row> checked = validated;
           boolean narrow = true;
           var firsts = validator.duplicateFirsts(validated, Cols.Q_SOURCE_FILE, Cols.Q_SOURCE_ROW);
@@ -190,6 +194,38 @@ public final class IngestJob implements Stage {
       out = ContractValidator.appendReason(out, reason).drop(known);
     }
     return out;
+  }
+
+  /**
+   * A table that arrives as daily drops adds to its new rows the previous ingest's rows quarantined only because a
+   * customer they reference was not known yet: a referral may arrive a day before the customer it brought. They are
+   * checked again with the customers known now, as a run of this date alone, which reads every drop at once, checks
+   * them; rows still unknown are quarantined again, so they are carried to the next date.
+   */
+  private static Dataset<Row> withPendingReferences(StageContext ctx, java.time.LocalDate previous,
+      TableContract contract, Dataset<Row> raw, Map<String, Object> metrics) throws java.io.IOException {
+    List<String> refs = contract.columns().stream().filter(ColumnSpec::referencesCustomer).map(ColumnSpec::name)
+        .toList();
+    if (refs.isEmpty()) {
+      return raw;
+    }
+    var quarantined = ctx.input(previous, NAME, quarantineTable(contract.name()),
+        "check again " + previous + "'s " + contract.name() + " quarantined for unknown customers");
+    if (quarantined.isEmpty()) {
+      return raw;
+    }
+    Dataset<Row> q = quarantined.get();
+    Set<String> has = Set.of(q.columns());
+    // Every reason is an unknown reference (a value ends at the first "')" that ends a reason).
+    String one = "unknown (" + String.join("|", refs) + ") \\(not in customers: '(?:(?!'\\)(?:; |$)).)*'\\)";
+    Dataset<Row> pending = q.filter(col(Cols.Q_REASON).rlike("^" + one + "(?:; " + one + ")*$"));
+    List<Column> cols = new ArrayList<>();
+    for (org.apache.spark.sql.types.StructField f : raw.schema().fields()) {
+      cols.add((has.contains(f.name()) ? col("`" + f.name() + "`") : lit(null)).cast(f.dataType()).as(f.name()));
+    }
+    pending = pending.select(cols.toArray(Column[]::new));
+    metrics.put(contract.name() + " rows checked again", pending.count());
+    return raw.unionByName(pending);
   }
 
   /** The column of distinct conformed customer ids that {@link #markUnknownCustomers} joins. */

@@ -47,6 +47,15 @@ class BackfillEndToEndTest {
     Path drops = tmp.resolve("drops");
     splitIntoDailyDrops(full, drops, DATES.get(0));
     Path out = tmp.resolve("out");
+    // Rows that arrive a drop before the customer they reference: a referral that brought a customer who signs up
+    // the next day, a request logged before the customer's record is exported.
+    addDrop(drops, "customers", "2026-10-19", "LATE1", "2026-10-19", "CONSUMER", "NORTH", "BRANCH", "BRONZE",
+        "40");
+    addDrop(drops, "referrals", "2026-10-18", "LATE-F1", "C00000001", "LATE1", "2026-10-18 23:10:00", "true");
+    addDrop(drops, "customers", "2026-10-26", "LATE2", "2026-10-26", "SMALL_BUSINESS", "SOUTH", "ONLINE", "SILVER",
+        "51");
+    addDrop(drops, "exceptions", "2026-10-24", "LATE-X1", "LATE2", "2026-10-24 16:00:00", "CHECK_HOLD_RELEASE",
+        "DENIED", "E0210", "T02", "PHONE");
 
     // A drop of the second date's window lacks a contract column: the backfill stops there, exit 3.
     Path bad = drops.resolve("exceptions/dt=2026-10-22/zz-late-export.csv");
@@ -92,8 +101,34 @@ class BackfillEndToEndTest {
         SameRows.assertSameRows(Outputs.table(alone, table, d), Outputs.table(out, table, d), table + " of " + d);
       }
     }
+    // Quarantined while their customer was unknown, conformed on the date it arrived, as a run of that date alone.
+    assertEquals(0, Outputs.table(out, "conformed_referrals", DATES.get(0)).filter("referral_id = 'LATE-F1'").count());
+    assertEquals(1, Outputs.table(out, "quarantine_referrals", DATES.get(0)).filter("referral_id = 'LATE-F1'").count());
+    assertEquals(1, Outputs.table(out, "conformed_referrals", DATES.get(1)).filter("referral_id = 'LATE-F1'").count());
+    assertEquals(1, Outputs.table(out, "quarantine_exceptions", DATES.get(1)).filter("exception_id = 'LATE-X1'")
+        .count(), "still unknown a date later, so quarantined again and checked again on the next date");
+    assertEquals(1, Outputs.table(out, "conformed_exceptions", DATES.get(2)).filter("exception_id = 'LATE-X1'")
+        .count());
     long later = Outputs.table(out, "conformed_exceptions", DATES.get(2)).count();
     assertTrue(later > Outputs.table(out, "conformed_exceptions", DATES.get(0)).count(), "history grows");
+  }
+
+  /**
+   * Adds a one-row CSV to a table's drop of {@code date}, under the header of the table's generated files; the values
+   * fill the first columns, the rest stay empty.
+   */
+  private static void addDrop(Path drops, String table, String date, String... values) throws Exception {
+    Path any;
+    try (var files = Files.walk(drops.resolve(table))) {
+      any = files.filter(f -> f.toString().endsWith(".csv")).findFirst().orElseThrow();
+    }
+    String header = Files.readAllLines(any).get(0);
+    String[] row = new String[header.split(",", -1).length];
+    java.util.Arrays.fill(row, "");
+    System.arraycopy(values, 0, row, 0, values.length);
+    Path f = drops.resolve(table + "/dt=" + date + "/late.csv");
+    Files.createDirectories(f.getParent());
+    Files.writeString(f, header + "\n" + String.join(",", row) + "\n");
   }
 
   /**
