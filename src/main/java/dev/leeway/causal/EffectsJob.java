@@ -37,6 +37,11 @@ public final class EffectsJob implements Stage {
   }
 
   @Override
+  public List<Object> shapingSettings(dev.leeway.config.LeewayConfig c) {
+    return List.of(c.ingest(), c.features(), c.outcomes(), c.effects());
+  }
+
+  @Override
   public StageResult run(StageContext ctx) throws Exception {
     SparkSession spark = ctx.spark();
     Dataset<Row> requests = OutcomesJob.readRequests(ctx, "estimate effects");

@@ -54,6 +54,11 @@ public final class IngestJob implements Stage {
     return NAME;
   }
 
+  @Override
+  public List<Object> shapingSettings(LeewayConfig c) {
+    return List.of(c.ingest(), c.features());
+  }
+
   /** The published table of a conformed input, e.g. conformed_customers. */
   public static String conformedTable(String table) {
     return CONFORMED + "_" + table;

@@ -38,6 +38,11 @@ public final class OutcomesJob implements Stage {
     return NAME;
   }
 
+  @Override
+  public List<Object> shapingSettings(LeewayConfig c) {
+    return List.of(c.ingest(), c.features(), c.outcomes());
+  }
+
   /**
    * Reads the run date's published requests table for a later stage, or fails naming the command that makes it.
    *

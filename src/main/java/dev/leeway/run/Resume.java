@@ -81,23 +81,23 @@ public final class Resume {
   /**
    * Why {@code stage} need not run, or empty when it must. Called in stage order until it first returns empty.
    */
-  Optional<String> skip(StageContext ctx, String stage, List<String> order) throws IOException {
+  Optional<String> skip(StageContext ctx, Stage stage, List<String> order) throws IOException {
     if (fromStage != null) {
       int from = order.indexOf(fromStage);
-      return order.indexOf(stage) < from ? Optional.of("before --from-stage " + fromStage) : Optional.empty();
+      return order.indexOf(stage.name()) < from ? Optional.of("before --from-stage " + fromStage) : Optional.empty();
     }
     if (mode == Mode.ALWAYS) {
       return Optional.empty();
     }
-    Optional<Completed> done = read(ctx, stage);
+    Optional<Completed> done = read(ctx, stage.name());
     if (done.isEmpty()) {
       return Optional.empty();
     }
     Completed c = done.get();
-    if (!c.settings().equals(settingsHash(ctx.config()))) {
+    if (!c.settings().equals(settingsHash(ctx.config(), stage))) {
       return Optional.empty();
     }
-    Optional<Published.Record> own = ctx.published().find(ctx.runDate(), stage);
+    Optional<Published.Record> own = ctx.published().find(ctx.runDate(), stage.name());
     if (own.isPresent() && own.get().attempt() != c.attempt()) {
       return Optional.empty(); // a later attempt published and did not complete: it was stopped part-way
     }
@@ -118,10 +118,10 @@ public final class Resume {
   }
 
   /** Records that {@code stage} completed in this attempt with what it read. */
-  static void completed(StageContext ctx, String stage) throws IOException {
-    Completed c = new Completed(stage, ctx.attempt().number(), settingsHash(ctx.config()), ctx.attempt().inputs(),
-        Instant.now().toString());
-    ctx.layout().writeAtomically(file(ctx, stage), JSON.writeValueAsString(c));
+  static void completed(StageContext ctx, Stage stage) throws IOException {
+    Completed c = new Completed(stage.name(), ctx.attempt().number(), settingsHash(ctx.config(), stage),
+        ctx.attempt().inputs(), Instant.now().toString());
+    ctx.layout().writeAtomically(file(ctx, stage.name()), JSON.writeValueAsString(c));
   }
 
   private static Optional<Completed> read(StageContext ctx, String stage) throws IOException {
@@ -192,13 +192,13 @@ public final class Resume {
   }
 
   /**
-   * A hash of the settings that shape results (ingest, features, outcomes, effects, train, score; paths, Spark,
-   * catalog and lease settings are left out), the same in every JVM: canonical JSON with map entries sorted by key.
+   * A hash of the settings that shape a stage's results ({@link Stage#shapingSettings}: of ingest, features,
+   * outcomes, effects, train, score; paths, Spark, catalog and lease settings are left out), the same in every JVM: canonical JSON with map entries sorted by key.
    * (Their toString was not: Map.copyOf iterates in an order salted per JVM, so every new process hashed the same
    * configuration differently and a rerun never skipped a completed stage.)
    */
-  static String settingsHash(LeewayConfig c) {
-    return hash(List.of(c.ingest(), c.features(), c.outcomes(), c.effects(), c.train(), c.score()));
+  static String settingsHash(LeewayConfig c, Stage stage) {
+    return hash(stage.shapingSettings(c));
   }
 
   /** The first 16 hex digits of the SHA-256 of a value's canonical JSON. */

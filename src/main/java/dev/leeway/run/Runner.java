@@ -85,7 +85,7 @@ public final class Runner {
     boolean resumed = false;
     for (Stage stage : stages) {
       var entry = status.stageStarted(stage.name());
-      Optional<String> skip = resumed ? Optional.empty() : resume.skip(ctx, stage.name(), order);
+      Optional<String> skip = resumed ? Optional.empty() : resume.skip(ctx, stage, order);
       if (skip.isPresent()) {
         status.stageSkipped(entry, skip.get());
         results.add(new StageResult(stage.name(), Map.of(), List.of(), List.of(), Map.of("skipped", skip.get())));
@@ -101,7 +101,7 @@ public final class Runner {
       try {
         Resume.forget(ctx, stage.name());
         StageResult result = stage.run(ctx);
-        Resume.completed(ctx, stage.name());
+        Resume.completed(ctx, stage);
         status.stageSucceeded(entry, result, ctx.attempt().inputs());
         results.add(result);
         LOG.info("Stage {} succeeded", stage.name());

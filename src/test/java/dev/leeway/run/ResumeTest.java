@@ -52,10 +52,28 @@ class ResumeTest {
 
   /** Stage a reads the raw folder; b reads a's table; c reads b's table and a small file. */
   private List<Stage> stages() {
-    return List.of(stage("a", ctx -> {
+    Stage a = stage("a", ctx -> {
       ctx.dependsOnFiles(new org.apache.hadoop.fs.Path(raw.toString()));
       ctx.writeAuditPublish("a", audit -> audit.write("ra", spark.range(2).toDF()).count());
-    }), stage("b", ctx -> {
+    });
+    // a's results are shaped by the ingest settings only, like ingest's; b and c by all.
+    Stage onlyIngestSettings = new Stage() {
+      @Override
+      public String name() {
+        return a.name();
+      }
+
+      @Override
+      public StageResult run(StageContext ctx) throws Exception {
+        return a.run(ctx);
+      }
+
+      @Override
+      public List<Object> shapingSettings(LeewayConfig c) {
+        return List.of(c.ingest());
+      }
+    };
+    return List.of(onlyIngestSettings, stage("b", ctx -> {
       long n = ctx.input("a", "ra", "read a").count();
       ctx.writeAuditPublish("b", audit -> audit.write("rb", spark.range(n * 10).toDF()).count());
       if (failInB) {
@@ -114,8 +132,11 @@ class ResumeTest {
     Files.writeString(raw.resolve("b.csv"), "id\n3\n");
     assertEquals(List.of("a", "b", "c"), run(Resume.skipCompleted()));
 
-    // Another setting that shapes results: everything is redone; --force redoes everything too.
-    assertEquals(List.of("a", "b", "c"), run(Resume.skipCompleted(), "leeway.effects.folds", "3"));
+    // A setting that shapes b's and c's results but not a's: b and c are redone, a is not.
+    assertEquals(List.of("b", "c"), run(Resume.skipCompleted(), "leeway.effects.folds", "3"));
+    // One that shapes a's: everything is redone; --force redoes everything too.
+    assertEquals(List.of("a", "b", "c"), run(Resume.skipCompleted(), "leeway.effects.folds", "3",
+        "leeway.ingest.max_field_chars", "5000"));
     assertEquals(List.of("a", "b", "c"), run(Resume.always(), "leeway.effects.folds", "3"));
     assertEquals(List.of("c"), run(Resume.from("c"), "leeway.effects.folds", "3"));
   }
@@ -146,6 +167,6 @@ class ResumeTest {
     ba.put("A", 1.5);
     org.junit.jupiter.api.Assertions.assertNotEquals(Resume.hash(new Limits(ab)), Resume.hash(new Limits(ba)));
     var c = dev.leeway.config.LeewayConfig.load(new java.io.File("conf/local.conf"), java.util.Map.of());
-    org.junit.jupiter.api.Assertions.assertEquals(16, Resume.settingsHash(c).length());
+    org.junit.jupiter.api.Assertions.assertEquals(16, Resume.settingsHash(c, stages().get(0)).length());
   }
 }
