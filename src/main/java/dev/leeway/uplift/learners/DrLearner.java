@@ -9,6 +9,7 @@ import dev.leeway.causal.CrossFit;
 import dev.leeway.causal.EffectOutcome;
 import dev.leeway.causal.Psi;
 import dev.leeway.causal.nuisance.Nuisance;
+import dev.leeway.uplift.trees.FlatForest;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.ml.Model;
@@ -65,6 +66,6 @@ public final class DrLearner extends UpliftEstimator {
 
   @Override
   public VectorScorer scorer(Map<String, Model<?>> parts) {
-    return ((GBTRegressionModel) parts.get("tau"))::predict;
+    return VectorScorer.ofArrays(FlatForest.of((GBTRegressionModel) parts.get("tau")));
   }
 }

@@ -1,5 +1,6 @@
 package dev.leeway.uplift.learners;
 
+import dev.leeway.uplift.trees.FlatForest;
 import java.util.Map;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.regression.GBTRegressionModel;
@@ -22,6 +23,6 @@ public final class ResponseModel extends UpliftEstimator {
 
   @Override
   public VectorScorer scorer(Map<String, Model<?>> parts) {
-    return ((GBTRegressionModel) parts.get("m"))::predict;
+    return VectorScorer.ofArrays(FlatForest.of((GBTRegressionModel) parts.get("m")));
   }
 }

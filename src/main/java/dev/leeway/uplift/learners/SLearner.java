@@ -1,11 +1,10 @@
 package dev.leeway.uplift.learners;
 
+import dev.leeway.uplift.trees.FlatForest;
 import java.util.Arrays;
 import java.util.Map;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.feature.VectorAssembler;
-import org.apache.spark.ml.linalg.Vector;
-import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.regression.GBTRegressionModel;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -26,13 +25,13 @@ public final class SLearner extends UpliftEstimator {
 
   @Override
   public VectorScorer scorer(Map<String, Model<?>> parts) {
-    GBTRegressionModel m = (GBTRegressionModel) parts.get("m");
-    return v -> m.predict(append(v, 1.0)) - m.predict(append(v, 0.0));
-  }
-
-  private static Vector append(Vector v, double t) {
-    double[] a = Arrays.copyOf(v.toArray(), v.size() + 1);
-    a[v.size()] = t;
-    return Vectors.dense(a);
+    var m = FlatForest.of((GBTRegressionModel) parts.get("m"));
+    return VectorScorer.ofArrays(x -> {
+      double[] a = Arrays.copyOf(x, x.length + 1);
+      a[x.length] = 1.0;
+      double granted = m.score(a);
+      a[x.length] = 0.0;
+      return granted - m.score(a);
+    });
   }
 }

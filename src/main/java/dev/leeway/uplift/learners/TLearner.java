@@ -2,6 +2,7 @@ package dev.leeway.uplift.learners;
 
 import static org.apache.spark.sql.functions.col;
 
+import dev.leeway.uplift.trees.FlatForest;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.ml.Model;
@@ -30,8 +31,8 @@ public final class TLearner extends UpliftEstimator {
 
   @Override
   public VectorScorer scorer(Map<String, Model<?>> parts) {
-    GBTRegressionModel mu0 = (GBTRegressionModel) parts.get("mu0");
-    GBTRegressionModel mu1 = (GBTRegressionModel) parts.get("mu1");
-    return v -> mu1.predict(v) - mu0.predict(v);
+    var mu0 = FlatForest.of((GBTRegressionModel) parts.get("mu0"));
+    var mu1 = FlatForest.of((GBTRegressionModel) parts.get("mu1"));
+    return VectorScorer.ofArrays(x -> mu1.score(x) - mu0.score(x));
   }
 }

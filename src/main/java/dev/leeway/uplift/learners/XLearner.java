@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 
 import dev.leeway.causal.CrossFit;
 import dev.leeway.uplift.local.Logistic;
+import dev.leeway.uplift.trees.FlatForest;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.ml.Model;
@@ -52,12 +53,12 @@ public final class XLearner extends UpliftEstimator {
 
   @Override
   public VectorScorer scorer(Map<String, Model<?>> parts) {
-    GBTRegressionModel tau0 = (GBTRegressionModel) parts.get("tau0");
-    GBTRegressionModel tau1 = (GBTRegressionModel) parts.get("tau1");
-    LogisticRegressionModel g = (LogisticRegressionModel) parts.get("g");
-    return v -> {
-      double e = Math.min(1 - CLIP, Math.max(CLIP, g.predictProbability(v).apply(1)));
-      return e * tau0.predict(v) + (1 - e) * tau1.predict(v);
-    };
+    var tau0 = FlatForest.of((GBTRegressionModel) parts.get("tau0"));
+    var tau1 = FlatForest.of((GBTRegressionModel) parts.get("tau1"));
+    var g = FlatForest.probability((LogisticRegressionModel) parts.get("g"));
+    return VectorScorer.ofArrays(x -> {
+      double e = Math.min(1 - CLIP, Math.max(CLIP, g.score(x)));
+      return e * tau0.score(x) + (1 - e) * tau1.score(x);
+    });
   }
 }
