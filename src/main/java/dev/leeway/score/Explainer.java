@@ -8,8 +8,6 @@ import java.util.Comparator;
 import java.util.List;
 import org.apache.spark.ml.attribute.Attribute;
 import org.apache.spark.ml.attribute.AttributeGroup;
-import org.apache.spark.ml.linalg.Vector;
-import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.types.StructField;
 
 /**
@@ -84,11 +82,10 @@ public final class Explainer implements Serializable {
   }
 
   /**
-   * The top reasons for the predicted uplift {@code base} of {@code v} (largest |effect| first; ties by feature
-   * name). {@code base} is the caller's own prediction of {@code v}, so it is not computed twice.
+   * The top reasons for the predicted uplift {@code base} of the vector {@code x} (largest |effect| first; ties by feature
+   * name). {@code base} is the caller's own prediction of {@code x}, so it is not computed twice.
    */
-  public List<Reason> reasons(Vector v, double base) {
-    double[] x = v.toArray();
+  public List<Reason> reasons(double[] x, double base) {
     List<Reason> all = new ArrayList<>();
     for (Group g : groups) {
       double[] y = null;
@@ -103,7 +100,7 @@ public final class Explainer implements Serializable {
       if (y == null) {
         continue;
       }
-      double effect = base - scorer.score(Vectors.dense(y));
+      double effect = base - scorer.score(y);
       if (Math.abs(effect) > NEGLIGIBLE) {
         all.add(new Reason(g.feature(), effect > 0 ? "raises" : "lowers", effect, text(g, x)));
       }

@@ -77,12 +77,14 @@ public final class Scoring {
       .add("direction", DataTypes.StringType, false)
       .add("effect", DataTypes.DoubleType, false)
       .add("text", DataTypes.StringType, false);
+  private static final org.apache.spark.sql.types.ArrayType REASONS = DataTypes.createArrayType(REASON, false);
   private static final StructType PREDICTION = new StructType()
       .add(ScoreCols.UPLIFT_RETENTION, DataTypes.DoubleType, false)
       .add(ScoreCols.UPLIFT_REFERRALS, DataTypes.DoubleType, false)
       .add(NEXT_RETENTION, DataTypes.DoubleType, true)
-      .add(NEXT_REFERRALS, DataTypes.DoubleType, true)
-      .add(ScoreCols.REASONS, DataTypes.createArrayType(REASON, false), false);
+      .add(NEXT_REFERRALS, DataTypes.DoubleType, true);
+  /** The model's own retention uplift of a row (before calibration), which its reasons explain. */
+  private static final String MODEL_RETENTION = "__model_retention";
 
   private final LeewayConfig config;
   private final ScoreSettings settings;
@@ -197,7 +199,7 @@ public final class Scoring {
     Explainer explainer = new Explainer(Explainer.groups(vectorField, model.features().numeric(), explained),
         reference, model.models().get(retention).scorer(), settings.reasonCount(), config.features().noHistoryDays());
     Predict predict = new Predict(model.models().get(retention).scorer(), model.models().get(referrals).scorer(),
-        explainer, settings.entitlement());
+        settings.entitlement());
 
     Column shift = coalesce(byPolicy(model.calibrationShifts()), lit(0.0));
     Dataset<Row> predicted = vectors
@@ -209,11 +211,22 @@ public final class Scoring {
             byPolicy(model.calibrationShifts()).isNotNull().as(ScoreCols.UPLIFT_CALIBRATED),
             col(ScoreCols.OUTSIDE_SUPPORT), col("__p." + ScoreCols.UPLIFT_REFERRALS),
             col("__p." + NEXT_RETENTION).plus(shift).as(NEXT_RETENTION), col("__p." + NEXT_REFERRALS),
-            col("__p." + ScoreCols.REASONS))
+            col("__p." + ScoreCols.UPLIFT_RETENTION).as(MODEL_RETENTION), col(ModelFeatures.VECTOR))
         .join(broadcast(prices), Cols.POLICY, "left")
         .withColumn(ScoreCols.REFERRAL_VALUE, coalesce(col(ScoreCols.REFERRAL_VALUE),
             lit(config.outcomes().referredCustomerDefaultValue())));
     Recommender recommender = new Recommender(settings);
+    // Reasons ask the model a question per feature, so they are worked out only for rows the rule could offer: no
+    // hard line, below the sporadic cap and worth more than the cost (the entitlement cost, and then the limits, can
+    // only hold more rows back). A held row's why is its reason codes.
+    Column couldOffer = recommender.grantable(List.of(predicted.columns()))
+        .and(col(ScoreCols.PAST_GRANTS).lt(settings.sporadicMaxGrants()))
+        .and(Recommender.value(col(ScoreCols.UPLIFT_RETENTION), col(ScoreCols.UPLIFT_REFERRALS))
+            .minus(col(ScoreCols.EXPECTED_COST)).gt(0));
+    predicted = predicted
+        .withColumn(ScoreCols.REASONS, when(couldOffer, udf(new Explain(explainer), REASONS)
+            .apply(col(ModelFeatures.VECTOR), col(MODEL_RETENTION))).otherwise(array().cast(REASONS)))
+        .drop(ModelFeatures.VECTOR, MODEL_RETENTION);
     predicted = (settings.entitlement() ? withEntitlement(predicted, settings.sporadicWindowDays(),
             recommender.grantable(List.of(predicted.columns())),
             col(ScoreCols.PAST_GRANTS).plus(1).geq(settings.sporadicMaxGrants()))
@@ -452,18 +465,24 @@ public final class Scoring {
     return v.toArray();
   }
 
-  /** Per row: both uplifts, both after one more grant (when asked), and the retention uplift's reasons. */
-  private record Predict(VectorScorer retention, VectorScorer referrals, Explainer explainer, boolean next)
+  /** Per row: both uplifts, and both after one more grant (when asked). */
+  private record Predict(VectorScorer retention, VectorScorer referrals, boolean next)
       implements UDF2<Vector, Vector, Row>, Serializable {
     @Override
     public Row call(Vector v, Vector afterAGrant) {
-      double uplift = retention.score(v);
-      List<Row> reasons = new ArrayList<>();
-      for (Explainer.Reason r : explainer.reasons(v, uplift)) {
-        reasons.add(RowFactory.create(r.feature(), r.direction(), r.effect(), r.text()));
-      }
-      return RowFactory.create(uplift, referrals.score(v), next ? retention.score(afterAGrant) : null,
-          next ? referrals.score(afterAGrant) : null, reasons.toArray());
+      double[] x = v.toArray();
+      double[] after = next ? afterAGrant.toArray() : null;
+      return RowFactory.create(retention.score(x), referrals.score(x), next ? retention.score(after) : null,
+          next ? referrals.score(after) : null);
+    }
+  }
+
+  /** Per row: the reasons for the model's retention uplift of the row. */
+  private record Explain(Explainer explainer) implements UDF2<Vector, Double, Row[]>, Serializable {
+    @Override
+    public Row[] call(Vector v, Double uplift) {
+      return explainer.reasons(v.toArray(), uplift).stream()
+          .map(r -> RowFactory.create(r.feature(), r.direction(), r.effect(), r.text())).toArray(Row[]::new);
     }
   }
 }

@@ -167,8 +167,17 @@ class ScoreEndToEndTest {
   @Test
   void reasonsComeFromTheModelInPlainWords() {
     Dataset<Row> s = scores();
-    long withReasons = s.filter(org.apache.spark.sql.functions.size(col(ScoreCols.REASONS)).gt(0)).count();
-    assertTrue(withReasons > s.count() / 2, "most rows have reasons: " + withReasons + " of " + s.count());
+    org.apache.spark.sql.Column has = org.apache.spark.sql.functions.size(col(ScoreCols.REASONS)).gt(0);
+    // Every row offered has reasons; a row a hard line or the sporadic cap holds has none (its codes say why).
+    Dataset<Row> offered = s.filter(col(ScoreCols.RECOMMENDATION).isin(Recommender.FLEX, Recommender.CONSIDER));
+    assertTrue(offered.count() > 0, "some rows are offered");
+    assertEquals(offered.count(), offered.filter(has).count(), "every offered row has reasons");
+    org.apache.spark.sql.Column hardLine = org.apache.spark.sql.functions.lit(false);
+    for (String code : List.of(Recommender.RISK_FLAG, Recommender.NO_COST_HISTORY, Recommender.SPORADIC_CAP,
+        Recommender.OUTSIDE_SUPPORT)) {
+      hardLine = hardLine.or(org.apache.spark.sql.functions.array_contains(col(ScoreCols.REASON_CODES), code));
+    }
+    assertEquals(0, s.filter(hardLine.and(has)).count(), "no reasons are worked out for rows held by a hard line");
     Row r = s.filter(org.apache.spark.sql.functions.size(col(ScoreCols.REASONS)).gt(0)).orderBy("customer_id", "policy")
         .first();
     List<Row> reasons = r.getList(r.fieldIndex(ScoreCols.REASONS));
