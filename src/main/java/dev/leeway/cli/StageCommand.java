@@ -11,7 +11,10 @@ import dev.leeway.run.StageResult;
 import dev.leeway.run.TableCounts;
 import java.io.PrintWriter;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Mixin;
@@ -86,8 +89,35 @@ abstract class StageCommand implements Callable<Integer> {
   private static void printStage(PrintWriter out, StageResult r) {
     out.println(r.stage() + ":");
     r.tables().forEach((name, c) -> out.println(formatCounts(name, c)));
-    r.metrics().forEach((k, v) -> out.println("  " + k + ": " + v));
+    r.metrics().forEach((k, v) -> out.println("  " + k + ": " + (k.equals("gates") ? gates(v) : v)));
     r.warnings().forEach(w -> out.println("  warning: " + w));
+  }
+
+  /**
+   * The gate results in a line: how many checks had each outcome, and each check that did not pass in full (the
+   * whole list is in status.json and the gate_results table).
+   */
+  static String gates(Object results) {
+    if (!(results instanceof List<?> list)) {
+      return String.valueOf(results);
+    }
+    Map<String, Integer> byOutcome = new TreeMap<>();
+    List<String> notPassed = new ArrayList<>();
+    for (Object o : list) {
+      if (!(o instanceof Map<?, ?> g)) {
+        return String.valueOf(results);
+      }
+      String outcome = String.valueOf(g.get("outcome"));
+      byOutcome.merge(outcome, 1, Integer::sum);
+      if (!outcome.equals("PASS") && !outcome.equals("MEASURED")) {
+        notPassed.add(outcome + " " + g.get("check") + " of " + g.get("table") + " = " + g.get("measured")
+            + ", threshold " + g.get("threshold") + " (" + g.get("detail") + ")");
+      }
+    }
+    StringBuilder b = new StringBuilder();
+    byOutcome.forEach((k, n) -> b.append(b.length() == 0 ? "" : ", ").append(n).append(' ').append(k));
+    notPassed.forEach(n -> b.append("\n    ").append(n));
+    return b.toString();
   }
 
   static String formatCounts(String name, TableCounts c) {
