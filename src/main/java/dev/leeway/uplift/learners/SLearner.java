@@ -25,13 +25,33 @@ public final class SLearner extends UpliftEstimator {
 
   @Override
   public VectorScorer scorer(Map<String, Model<?>> parts) {
-    var m = FlatForest.of((GBTRegressionModel) parts.get("m"));
-    return VectorScorer.ofArrays(x -> {
-      double[] a = Arrays.copyOf(x, x.length + 1);
-      a[x.length] = 1.0;
-      double granted = m.score(a);
-      a[x.length] = 0.0;
-      return granted - m.score(a);
-    });
+    return VectorScorer.ofArrays(difference(FlatForest.of((GBTRegressionModel) parts.get("m"))));
+  }
+
+  /** m(x, 1) - m(x, 0); a static factory, so the scorer holds the model only, never the estimator. */
+  private static VectorScorer.ArrayScorer difference(VectorScorer.ArrayScorer m) {
+    return new VectorScorer.ArrayScorer() {
+      @Override
+      public double score(double[] x) {
+        return m.score(withTreatment(x, 1.0)) - m.score(withTreatment(x, 0.0));
+      }
+
+      /** The treatment slot is past every variation's slots, so the variations are those of x. */
+      @Override
+      public double[] variants(double[] x, Variations v) {
+        double[] out = m.variants(withTreatment(x, 1.0), v);
+        double[] denied = m.variants(withTreatment(x, 0.0), v);
+        for (int g = 0; g < out.length; g++) {
+          out[g] -= denied[g];
+        }
+        return out;
+      }
+    };
+  }
+
+  private static double[] withTreatment(double[] x, double t) {
+    double[] a = Arrays.copyOf(x, x.length + 1);
+    a[x.length] = t;
+    return a;
   }
 }

@@ -33,6 +33,6 @@ public final class TLearner extends UpliftEstimator {
   public VectorScorer scorer(Map<String, Model<?>> parts) {
     var mu0 = FlatForest.of((GBTRegressionModel) parts.get("mu0"));
     var mu1 = FlatForest.of((GBTRegressionModel) parts.get("mu1"));
-    return VectorScorer.ofArrays(x -> mu1.score(x) - mu0.score(x));
+    return VectorScorer.ofArrays(VectorScorer.difference(mu1, mu0));
   }
 }

@@ -20,10 +20,20 @@ public interface VectorScorer extends Serializable {
     return score(Vectors.dense(features));
   }
 
+  /** The predictions for each of {@code v}'s variations of {@code x}, in group order. */
+  default double[] variants(double[] x, Variations v) {
+    return v.byCopies(x, this::score);
+  }
+
   /** A prediction from a vector's values, for {@link #ofArrays}. */
   @FunctionalInterface
   interface ArrayScorer extends Serializable {
     double score(double[] features);
+
+    /** The predictions for each of {@code v}'s variations of {@code x}: each scored in full unless overridden. */
+    default double[] variants(double[] x, Variations v) {
+      return v.byCopies(x, this);
+    }
   }
 
   /**
@@ -40,6 +50,31 @@ public interface VectorScorer extends Serializable {
       @Override
       public double score(double[] features) {
         return f.score(features);
+      }
+
+      @Override
+      public double[] variants(double[] x, Variations v) {
+        return f.variants(x, v);
+      }
+    };
+  }
+
+  /** The difference of two models' predictions, for each variation too (a T-learner's mu_1 - mu_0). */
+  static ArrayScorer difference(ArrayScorer a, ArrayScorer b) {
+    return new ArrayScorer() {
+      @Override
+      public double score(double[] x) {
+        return a.score(x) - b.score(x);
+      }
+
+      @Override
+      public double[] variants(double[] x, Variations v) {
+        double[] out = a.variants(x, v);
+        double[] minus = b.variants(x, v);
+        for (int g = 0; g < out.length; g++) {
+          out[g] -= minus[g];
+        }
+        return out;
       }
     };
   }

@@ -56,9 +56,34 @@ public final class XLearner extends UpliftEstimator {
     var tau0 = FlatForest.of((GBTRegressionModel) parts.get("tau0"));
     var tau1 = FlatForest.of((GBTRegressionModel) parts.get("tau1"));
     var g = FlatForest.probability((LogisticRegressionModel) parts.get("g"));
-    return VectorScorer.ofArrays(x -> {
-      double e = Math.min(1 - CLIP, Math.max(CLIP, g.score(x)));
-      return e * tau0.score(x) + (1 - e) * tau1.score(x);
-    });
+    return VectorScorer.ofArrays(weighted(g, tau0, tau1));
+  }
+
+  /** A static factory: the scorer holds its models only, never the estimator. */
+  private static VectorScorer.ArrayScorer weighted(VectorScorer.ArrayScorer g, VectorScorer.ArrayScorer tau0,
+      VectorScorer.ArrayScorer tau1) {
+    return new VectorScorer.ArrayScorer() {
+      @Override
+      public double score(double[] x) {
+        return combine(g.score(x), tau0.score(x), tau1.score(x));
+      }
+
+      @Override
+      public double[] variants(double[] x, Variations v) {
+        double[] e = g.variants(x, v);
+        double[] t0 = tau0.variants(x, v);
+        double[] t1 = tau1.variants(x, v);
+        for (int k = 0; k < e.length; k++) {
+          e[k] = combine(e[k], t0[k], t1[k]);
+        }
+        return e;
+      }
+    };
+  }
+
+  /** tau = g tau_0 + (1 - g) tau_1, with the propensity g clipped. */
+  private static double combine(double propensity, double tau0, double tau1) {
+    double e = Math.min(1 - CLIP, Math.max(CLIP, propensity));
+    return e * tau0 + (1 - e) * tau1;
   }
 }

@@ -1,5 +1,6 @@
 package dev.leeway.uplift.trees;
 
+import dev.leeway.uplift.learners.Variations;
 import dev.leeway.uplift.learners.VectorScorer;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +18,10 @@ import org.apache.spark.ml.tree.Node;
  * node a feature, a threshold and its children's positions, or a leaf's value. It gives MLlib's prediction (rows with
  * {@code x[feature] <= threshold} go left, others and NaN right; the weighted sum of the trees' leaves) without a
  * vector, an object per node or an array per prediction: scoring asks the models tens of questions per row.
+ *
+ * <p>Variations of a row (one per feature, for reasons) are answered from the trees' structure: a variation that
+ * changes no feature a tree tested on the row's own path reaches the same leaf, so each tree walks again only for
+ * the few features on that path, not once per feature.
  */
 public final class FlatForest implements VectorScorer.ArrayScorer {
   private final int[] roots;
@@ -101,6 +106,56 @@ public final class FlatForest implements VectorScorer.ArrayScorer {
     return p;
   }
 
+  /**
+   * Each variation's prediction: the row's own, plus, for each tree, the change of leaf of each variation whose
+   * features the row's path tested (exact: any other variation follows the same path).
+   */
+  @Override
+  public double[] variants(double[] x, Variations v) {
+    double[] out = new double[v.size()];
+    double base = 0;
+    int[] seen = new int[8];
+    for (int m = 0; m < roots.length; m++) {
+      int n = roots[m];
+      int groups = 0;
+      while (feature[n] >= 0) {
+        int g = v.groupOf(feature[n]);
+        if (g >= 0 && indexOf(seen, groups, g) < 0) {
+          if (groups == seen.length) {
+            seen = java.util.Arrays.copyOf(seen, 2 * groups);
+          }
+          seen[groups++] = g;
+        }
+        n = x[feature[n]] <= threshold[n] ? left[n] : right[n];
+      }
+      double leaf = value[n];
+      base += weights[m] * leaf;
+      for (int i = 0; i < groups; i++) {
+        int g = seen[i];
+        int k = roots[m];
+        while (feature[k] >= 0) {
+          int f = feature[k];
+          double xf = v.groupOf(f) == g ? v.reference(f) : x[f];
+          k = xf <= threshold[k] ? left[k] : right[k];
+        }
+        out[g] += weights[m] * (value[k] - leaf);
+      }
+    }
+    for (int g = 0; g < out.length; g++) {
+      out[g] += base;
+    }
+    return out;
+  }
+
+  private static int indexOf(int[] a, int n, int v) {
+    for (int i = 0; i < n; i++) {
+      if (a[i] == v) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   /** A binary logistic model's probability of the positive class, on arrays (MLlib's, for other models). */
   public static VectorScorer.ArrayScorer probability(LogisticRegressionModel g) {
     if (g.numClasses() != 2 || g.coefficientMatrix().numRows() != 1) {
@@ -108,12 +163,40 @@ public final class FlatForest implements VectorScorer.ArrayScorer {
     }
     double[] w = g.coefficients().toArray();
     double b = g.intercept();
-    return x -> {
-      double margin = b;
-      for (int i = 0; i < w.length; i++) {
-        margin += w[i] * x[i];
+    return new VectorScorer.ArrayScorer() {
+      @Override
+      public double score(double[] x) {
+        return sigmoid(margin(x));
       }
-      return 1.0 / (1.0 + Math.exp(-margin));
+
+      /** A variation moves the margin by its slots' coefficients times their change. */
+      @Override
+      public double[] variants(double[] x, Variations v) {
+        double m = margin(x);
+        double[] shift = new double[v.size()];
+        for (int i = 0; i < w.length; i++) {
+          int k = v.groupOf(i);
+          if (k >= 0) {
+            shift[k] += w[i] * (v.reference(i) - x[i]);
+          }
+        }
+        for (int k = 0; k < shift.length; k++) {
+          shift[k] = sigmoid(m + shift[k]);
+        }
+        return shift;
+      }
+
+      private double margin(double[] x) {
+        double margin = b;
+        for (int i = 0; i < w.length; i++) {
+          margin += w[i] * x[i];
+        }
+        return margin;
+      }
     };
+  }
+
+  private static double sigmoid(double margin) {
+    return 1.0 / (1.0 + Math.exp(-margin));
   }
 }
