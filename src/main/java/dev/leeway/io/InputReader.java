@@ -301,15 +301,21 @@ public final class InputReader {
         .option("columnNameOfCorruptRecord", ContractValidator.CORRUPT_RECORD)
         .csv(paths.toArray(String[]::new));
     List<Column> cols = new ArrayList<>();
+    List<Column> dropped = new ArrayList<>();
     List<Integer> headerIndex = new ArrayList<>();
     for (int i = 0; i < header.size(); i++) {
       if (allowed.contains(header.get(i))) {
         cols.add(df.col("`" + header.get(i) + "`"));
         headerIndex.add(i);
+      } else {
+        // A stray quote in a column that is not kept (a free-text note) swallows the records after it all the
+        // same: its text is looked at for that, in the task, and never kept.
+        dropped.add(df.col("`" + header.get(i) + "`").as("__dropped_" + i));
       }
     }
     cols.add(df.col(ContractValidator.CORRUPT_RECORD));
     cols.add(df.col("_metadata.file_path").as(Cols.Q_SOURCE_FILE));
+    cols.addAll(dropped);
     RunawayRecovery recovery = new RunawayRecovery(header.size(), csv.delimiter(),
         headerIndex.stream().mapToInt(Integer::intValue).toArray());
     return numberRowsWithinFiles(df.select(cols.toArray(Column[]::new)), recovery);
@@ -356,12 +362,16 @@ public final class InputReader {
    * Multi-line CSV files are never split, so a task reads each of its files from the first record to the last
    * in order: counting within a run of the same file gives each record's 1-based position without a shuffle. The
    * whole records a runaway quote swallowed follow their damaged record as rows of their own ({@link
-   * RunawayRecovery}); the rows read are the data columns, the corrupt-record text, then the file.
+   * RunawayRecovery}); the rows read are the data columns, the corrupt-record text, the file, then the values of
+   * columns not kept. Those are dropped here: a runaway quote in one becomes the row's corrupt-record text (which no
+   * table keeps), so the record is quarantined as damaged and the records it swallowed are read on their own.
    */
   private static Dataset<Row> numberRowsWithinFiles(Dataset<Row> df, RunawayRecovery recovery) {
-    StructType out = df.schema().add(Cols.Q_SOURCE_ROW, DataTypes.LongType, false);
     int fileIdx = df.schema().fieldIndex(Cols.Q_SOURCE_FILE);
     int corruptIdx = df.schema().fieldIndex(ContractValidator.CORRUPT_RECORD);
+    int width = fileIdx + 1;
+    StructType out = new StructType(java.util.Arrays.copyOf(df.schema().fields(), width))
+        .add(Cols.Q_SOURCE_ROW, DataTypes.LongType, false);
     MapPartitionsFunction<Row, Row> number = it -> new Iterator<>() {
       private final java.util.ArrayDeque<Row> recovered = new java.util.ArrayDeque<>();
       private String file;
@@ -383,26 +393,35 @@ public final class InputReader {
           file = f;
           row = 0;
         }
-        Object[] values = new Object[r.length() + 1];
-        for (int i = 0; i < r.length(); i++) {
+        Object[] values = new Object[width + 1];
+        for (int i = 0; i < width; i++) {
           values[i] = r.get(i);
         }
-        values[r.length()] = ++row;
-        for (Object[] data : swallowed(r)) {
-          Object[] v = new Object[r.length() + 1];
+        values[width] = ++row;
+        for (Object[] data : swallowed(r, values)) {
+          Object[] v = new Object[width + 1];
           System.arraycopy(data, 0, v, 0, data.length);
           v[fileIdx] = f;
-          v[r.length()] = ++row;
+          v[width] = ++row;
           recovered.add(RowFactory.create(v));
         }
         return RowFactory.create(values);
       }
 
-      /** The records a runaway field swallowed: in the damaged record's raw text, or in one of its values. */
-      private List<Object[]> swallowed(Row r) {
+      /**
+       * The records a runaway field swallowed: in the damaged record's raw text, or in one of its values. A runaway
+       * in a column not kept becomes the record's corrupt-record text in {@code values}.
+       */
+      private List<Object[]> swallowed(Row r, Object[] values) {
         List<Object[]> records = recovery.records(r.getString(corruptIdx));
         for (int i = 0; records.isEmpty() && i < corruptIdx; i++) {
           records = recovery.records(r.getString(i));
+        }
+        for (int i = width; records.isEmpty() && i < r.length(); i++) {
+          records = recovery.records(r.getString(i));
+          if (!records.isEmpty() && values[corruptIdx] == null) {
+            values[corruptIdx] = r.getString(i);
+          }
         }
         return records;
       }

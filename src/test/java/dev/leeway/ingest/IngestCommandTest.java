@@ -255,6 +255,28 @@ class IngestCommandTest {
   }
 
   @Test
+  void aStrayQuoteInAColumnNotKeptIsFoundAndTheRecordsItSwallowedAreRead() {
+    // The free-text note is never kept, but its unclosed quote runs to the end of the file all the same.
+    RawFiles in = RawFiles.minimal(tmp.resolve("in"))
+        .csv("exceptions", "exception_id,customer_id,requested_at,policy,decision,employee_id,team,channel,cost,note",
+            "X1,C1,2024-02-01 10:00:00,FEE_WAIVER,GRANTED,E1,T01,PHONE,15.00,\"Upset, called twice",
+            "X2,C2,2024-03-01 09:30:00,LATE_RETURN,DENIED,E2,T02,BRANCH,,plain",
+            "X3,C1,2024-03-02 09:30:00,LATE_RETURN,DENIED,E2,T02,BRANCH,,plain");
+    Cli.Run run = ingest(in);
+    assertEquals(0, run.exitCode(), run.context());
+    Outputs o = outputs();
+    assertEquals(List.of("X2", "X3"), o.conformed("exceptions").select("exception_id").orderBy("exception_id")
+        .collectAsList().stream().map(r -> r.getString(0)).toList(), "the swallowed records are read on their own");
+    Row damaged = o.quarantine("exceptions").first();
+    assertTrue(damaged.<String>getAs("quarantine_reason").startsWith("runaway quoted field"), damaged.toString());
+    assertEquals(1L, damaged.<Long>getAs("source_row"));
+    assertFalse(damaged.toString().contains("Upset"), "the note's text is kept nowhere: " + damaged);
+    JsonNode exceptions = o.status().at("/stages/0/tables/exceptions");
+    assertEquals(3, exceptions.get("rows_in").asLong(), exceptions.toString());
+    assertEquals(1, exceptions.get("rows_quarantined").asLong(), exceptions.toString());
+  }
+
+  @Test
   void parquetInputsAreReadLikeCsv() {
     RawFiles csv = RawFiles.minimal(tmp.resolve("csv"));
     Path parquet = tmp.resolve("pq");
