@@ -9,7 +9,6 @@ import dev.leeway.causal.CrossFit;
 import dev.leeway.causal.EffectOutcome;
 import dev.leeway.causal.Psi;
 import dev.leeway.causal.nuisance.Nuisance;
-import dev.leeway.uplift.trees.FlatForest;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.ml.Model;

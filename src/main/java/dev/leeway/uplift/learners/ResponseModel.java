@@ -1,6 +1,5 @@
 package dev.leeway.uplift.learners;
 
-import dev.leeway.uplift.trees.FlatForest;
 import java.util.Map;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.regression.GBTRegressionModel;

@@ -2,7 +2,6 @@ package dev.leeway.uplift.learners;
 
 import static org.apache.spark.sql.functions.col;
 
-import dev.leeway.uplift.trees.FlatForest;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.ml.Model;

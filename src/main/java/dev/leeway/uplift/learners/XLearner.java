@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.col;
 
 import dev.leeway.causal.CrossFit;
 import dev.leeway.uplift.local.Logistic;
-import dev.leeway.uplift.trees.FlatForest;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.ml.Model;

@@ -1,10 +1,11 @@
-package dev.leeway.uplift.trees;
+package dev.leeway.uplift.learners;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.leeway.support.VectorRows;
-import dev.leeway.uplift.learners.VectorScorer;
+import dev.leeway.uplift.trees.HistogramGbt;
+import dev.leeway.uplift.trees.TreeBoosting;
 import java.util.Random;
 import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.ml.classification.LogisticRegressionModel;

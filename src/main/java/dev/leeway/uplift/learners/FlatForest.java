@@ -1,7 +1,5 @@
-package dev.leeway.uplift.trees;
+package dev.leeway.uplift.learners;
 
-import dev.leeway.uplift.learners.Variations;
-import dev.leeway.uplift.learners.VectorScorer;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.ml.classification.LogisticRegressionModel;
@@ -45,7 +43,7 @@ public final class FlatForest implements VectorScorer.ArrayScorer {
 
   /**
    * The model's prediction on arrays: flat when every split is a threshold on a feature (always, for models
-   * {@link TreeBoosting} fits in one task); MLlib's own prediction otherwise (a categorical split).
+   * {@link dev.leeway.uplift.trees.TreeBoosting} fits in one task); MLlib's own prediction otherwise (a categorical split).
    */
   public static VectorScorer.ArrayScorer of(GBTRegressionModel m) {
     List<Integer> f = new ArrayList<>();
