@@ -178,6 +178,16 @@ public final class Recommender {
         .equalTo(0);
   }
 
+  /**
+   * True where {@link #firm} could offer the row: no hard line, the customer's grants below the sporadic cap, and
+   * an expected value above the expected cost (an entitlement cost, and then the limits, can only hold it back).
+   */
+  public Column couldOffer(List<String> columns) {
+    return grantable(columns).and(col(ScoreCols.PAST_GRANTS).lt(s.sporadicMaxGrants()))
+        .and(value(col(ScoreCols.UPLIFT_RETENTION), col(ScoreCols.UPLIFT_REFERRALS))
+            .minus(col(ScoreCols.EXPECTED_COST)).gt(0));
+  }
+
   /** The hard lines' reason codes, each null where it does not hold. */
   private List<Column> hardLines(List<String> columns) {
     Column maxConcession = limit(s.maxConcession(), col(Cols.POLICY));

@@ -216,13 +216,9 @@ public final class Scoring {
         .withColumn(ScoreCols.REFERRAL_VALUE, coalesce(col(ScoreCols.REFERRAL_VALUE),
             lit(config.outcomes().referredCustomerDefaultValue())));
     Recommender recommender = new Recommender(settings);
-    // Reasons ask the model a question per feature, so they are worked out only for rows the rule could offer: no
-    // hard line, below the sporadic cap and worth more than the cost (the entitlement cost, and then the limits, can
-    // only hold more rows back). A held row's why is its reason codes.
-    Column couldOffer = recommender.grantable(List.of(predicted.columns()))
-        .and(col(ScoreCols.PAST_GRANTS).lt(settings.sporadicMaxGrants()))
-        .and(Recommender.value(col(ScoreCols.UPLIFT_RETENTION), col(ScoreCols.UPLIFT_REFERRALS))
-            .minus(col(ScoreCols.EXPECTED_COST)).gt(0));
+    // Reasons ask the model a question per feature, so they are worked out only for rows the rule could offer. A
+    // held row's why is its reason codes.
+    Column couldOffer = recommender.couldOffer(List.of(predicted.columns()));
     predicted = predicted
         .withColumn(ScoreCols.REASONS, when(couldOffer, udf(new Explain(explainer), REASONS)
             .apply(col(ModelFeatures.VECTOR), col(MODEL_RETENTION))).otherwise(array().cast(REASONS)))

@@ -24,26 +24,22 @@ public final class SLearner extends UpliftEstimator {
 
   @Override
   public VectorScorer scorer(Map<String, Model<?>> parts) {
-    return VectorScorer.ofArrays(difference(FlatForest.of((GBTRegressionModel) parts.get("m"))));
+    VectorScorer.ArrayScorer m = FlatForest.of((GBTRegressionModel) parts.get("m"));
+    return VectorScorer.ofArrays(VectorScorer.difference(withTreatment(m, 1.0), withTreatment(m, 0.0)));
   }
 
-  /** m(x, 1) - m(x, 0); a static factory, so the scorer holds the model only, never the estimator. */
-  private static VectorScorer.ArrayScorer difference(VectorScorer.ArrayScorer m) {
+  /** m(x, t); a static factory, so the scorer holds the model only, never the estimator. */
+  private static VectorScorer.ArrayScorer withTreatment(VectorScorer.ArrayScorer m, double t) {
     return new VectorScorer.ArrayScorer() {
       @Override
       public double score(double[] x) {
-        return m.score(withTreatment(x, 1.0)) - m.score(withTreatment(x, 0.0));
+        return m.score(withTreatment(x, t));
       }
 
       /** The treatment slot is past every variation's slots, so the variations are those of x. */
       @Override
       public double[] variants(double[] x, Variations v) {
-        double[] out = m.variants(withTreatment(x, 1.0), v);
-        double[] denied = m.variants(withTreatment(x, 0.0), v);
-        for (int g = 0; g < out.length; g++) {
-          out[g] -= denied[g];
-        }
-        return out;
+        return m.variants(withTreatment(x, t), v);
       }
     };
   }
