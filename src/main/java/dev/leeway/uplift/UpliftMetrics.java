@@ -1,12 +1,7 @@
 package dev.leeway.uplift;
 
-import static org.apache.spark.sql.functions.ceil;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.first;
-import static org.apache.spark.sql.functions.floor;
-import static org.apache.spark.sql.functions.lag;
-import static org.apache.spark.sql.functions.lead;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.sum;
@@ -14,12 +9,17 @@ import static org.apache.spark.sql.functions.try_divide;
 import static org.apache.spark.sql.functions.when;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Uplift ranking metrics as the project pins them (scikit-uplift's definitions): the Qini curve
@@ -27,8 +27,10 @@ import org.apache.spark.sql.expressions.WindowSpec;
  * coefficient and AUUC (area between the curve and the random line over the same area for the perfect ranking),
  * and uplift@p (treated minus control response rate in the top p, both arms ranked together).
  *
- * <p>Everything is computed in Spark: curves are cumulative sums over a window per curve, so nothing that grows
- * with the data reaches the driver. Ties in the score are handled as scikit-uplift 0.5.1 handles them: a curve has
+ * <p>Everything is computed in Spark, in one ordered pass per ranking ({@link CurveScan}): the units of each key
+ * are sorted once and their running sums give every curve point, area and depth; the perfect rankings' units are
+ * summed per score first, since only the ends of their tie groups are points. The driver receives one count per
+ * key, nothing that grows with the rows. Ties in the score are handled as scikit-uplift 0.5.1 handles them: a curve has
  * a point only where the sorted score changes ({@code qini_curve}, {@code uplift_curve}), so the areas and stored
  * curve points do not depend on the order of tied units; uplift@p takes the first {@code int(n p)} units
  * ({@code uplift_at_k(strategy='overall')}), breaking ties by the tie-break columns (customer id, then request id),
@@ -74,45 +76,110 @@ public final class UpliftMetrics {
    * @param tieBreak columns ordering units with equal scores (ascending), for uplift@p
    */
   public static Output evaluate(Dataset<Row> scored, List<String> keys, List<String> tieBreak) {
+    return evaluate(scored, keys, tieBreak, UnaryOperator.identity());
+  }
+
+  /**
+   * As {@link #evaluate(Dataset, List, List)}, with {@code store} applied to the ordered pass's output (metrics and
+   * curve points of every key, far fewer rows than units) so that the metrics and the curves read it once.
+   */
+  public static Output evaluate(Dataset<Row> scored, List<String> keys, List<String> tieBreak,
+      UnaryOperator<Dataset<Row>> store) {
     Column[] keyCols = keyColumns(keys);
-    String[] k = keys.toArray(String[]::new);
-    Dataset<Row> units = points(scored, keys, tieBreak);
-    Dataset<Row> model = units.filter(col(TIE_END));
-
-    Dataset<Row> qiniPerfect = area(points(perfectQiniRanking(scored), keys, List.of()).filter(col(TIE_END)), keys)
-        .select(concat(keyCols, col("area_q").as("perfect_area_q")));
-    Dataset<Row> upliftPerfect = area(points(perfectUpliftRanking(scored, keys), keys, List.of())
-        .filter(col(TIE_END)), keys).select(concat(keyCols, col("area_u").as("perfect_area_u")));
-
-    // uplift@p: the unit at depth int(n p) (n p in double arithmetic, as Python's int(n_samples * k)).
-    List<Column> depthCols = new ArrayList<>();
-    for (double p : DEPTHS) {
-      depthCols.add(max(when(col("x").equalTo(floor(col("n").multiply(p))), col("top_diff"))).as(upliftAt(p)));
+    // Units per key (one small row per key): they fix the depth of uplift@p before the ordered pass.
+    Map<List<Object>, Long> units = new HashMap<>();
+    for (Row r : scored.groupBy(keyCols).count().collectAsList()) {
+      List<Object> key = new ArrayList<>(keys.size());
+      for (int i = 0; i < keys.size(); i++) {
+        key.add(r.get(i));
+      }
+      units.put(key, r.getLong(keys.size()));
     }
-    Dataset<Row> atDepth = units.groupBy(keyCols).agg(depthCols.get(0), depthCols.subList(1, depthCols.size())
-        .toArray(Column[]::new));
-    Dataset<Row> metrics = area(model, keys).join(qiniPerfect, k).join(upliftPerfect, k).join(atDepth, k)
+    Column w = List.of(scored.columns()).contains(W) ? col(W).cast("double") : lit(1.0);
+    Column treated = col(T).gt(0.5);
+    Column y = col(Y).cast("double");
+    Column[] sums = {when(treated, w).otherwise(0.0), when(treated, 0.0).otherwise(w),
+        when(treated, w.multiply(y)).otherwise(0.0), when(treated, 0.0).otherwise(w.multiply(y))};
+    List<String> cols = new ArrayList<>(keys);
+    cols.addAll(CurveScan.INPUT);
+    Column[] input = cols.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new);
+
+    // The model's ranking, one row per unit, with the tie-break that orders units of equal score.
+    List<Column> model = new ArrayList<>(List.of(keyCols));
+    model.addAll(List.of(lit(CurveScan.MODEL).as("__curve"), col(SCORE).cast("double").as(SCORE),
+        lit(1L).as("__m"), when(treated, 1L).otherwise(0L).as("__treated"), sums[0].as("__wt"), sums[1].as("__wc"),
+        sums[2].as("__yt"), sums[3].as("__yc")));
+    tieBreak.forEach(c -> model.add(col(c).as("__tb_" + c)));
+    Dataset<Row> units0 = scored.select(model.toArray(Column[]::new));
+
+    // The perfect rankings: only the ends of their tie groups are curve points, so their units are summed per
+    // score first (a few rows per key).
+    Dataset<Row> perfect = perfectSums(perfectQiniRanking(scored), keyCols, CurveScan.PERFECT_QINI, treated, sums)
+        .unionByName(perfectSums(perfectUpliftRanking(scored.groupBy(concat(keyCols, col(T), col(Y))).agg(
+            count(lit(1)).as("__units"), sum(w).as("__w")), keys, col("__units")), keyCols,
+            CurveScan.PERFECT_UPLIFT, treated, new Column[] {when(treated, col("__w")).otherwise(0.0),
+                when(treated, 0.0).otherwise(col("__w")), when(treated, col("__w").multiply(y)).otherwise(0.0),
+                when(treated, 0.0).otherwise(col("__w").multiply(y))}, col("__units")));
+    for (String c : tieBreak) {
+      perfect = perfect.withColumn("__tb_" + c, lit(null).cast(units0.schema().apply("__tb_" + c).dataType()));
+    }
+
+    List<Column> order = new ArrayList<>(List.of(keyCols));
+    order.add(col("__curve"));
+    order.add(col(SCORE).desc());
+    tieBreak.forEach(c -> order.add(col("__tb_" + c).asc()));
+    List<Column> partition = new ArrayList<>(List.of(keyCols));
+    partition.add(col("__curve"));
+    StructType keySchema = units0.select(keyCols).schema();
+    Dataset<Row> scan = store.apply(units0.unionByName(perfect)
+        .repartition(partition.toArray(Column[]::new))
+        .sortWithinPartitions(order.toArray(Column[]::new))
+        .select(input)
+        .mapPartitions(new CurveScan(keys.size(), units), Encoders.row(CurveScan.schema(keySchema))));
+
+    Dataset<Row> summary = scan.filter(col("__kind").equalTo(CurveScan.SUMMARY));
+    Column isModel = col("__curve").equalTo(CurveScan.MODEL);
+    List<Column> agg = new ArrayList<>(List.of(
+        max(when(isModel, col("treated"))).as("treated"),
+        max(when(isModel, col("area_q"))).as("area_q"), max(when(isModel, col("area_u"))).as("area_u"),
+        max(when(isModel, col("baseline_q"))).as("baseline_q"),
+        max(when(isModel, col("baseline_u"))).as("baseline_u"),
+        max(when(col("__curve").equalTo(CurveScan.PERFECT_QINI), col("area_q"))).as("perfect_area_q"),
+        max(when(col("__curve").equalTo(CurveScan.PERFECT_UPLIFT), col("area_u"))).as("perfect_area_u")));
+    for (double p : DEPTHS) {
+      agg.add(max(when(isModel, col(upliftAt(p)))).as(upliftAt(p)));
+    }
+    Dataset<Row> metrics = summary.groupBy(concat(keyCols, col("n")))
+        .agg(agg.get(0), agg.subList(1, agg.size()).toArray(Column[]::new))
         // Null when the perfect ranking does no better than random (a cell without responders, say).
         .withColumn(QINI, try_divide(col("area_q").minus(col("baseline_q")),
             col("perfect_area_q").minus(col("baseline_q"))))
         .withColumn(AUUC, try_divide(col("area_u").minus(col("baseline_u")),
             col("perfect_area_u").minus(col("baseline_u"))));
-    List<String> order = new ArrayList<>(keys);
-    order.addAll(List.of("n", "treated", QINI, AUUC));
+    List<String> out = new ArrayList<>(keys);
+    out.addAll(List.of("n", "treated", QINI, AUUC));
     for (double p : DEPTHS) {
-      order.add(upliftAt(p));
+      out.add(upliftAt(p));
     }
-
-    // Curve points: the first point (end of a tie group) in each 1/CURVE_POINTS of the depth.
-    Column bucket = ceil(col("x").multiply(CURVE_POINTS).divide(col("n")));
-    Column prevBucket = ceil(col("__prev_x").multiply(CURVE_POINTS).divide(col("n")));
-    Dataset<Row> curves = model.withColumn("__prev_x", lag(col("x"), 1, 0L).over(Window.partitionBy(keyCols)
-            .orderBy(col("x"))))
-        .filter(bucket.notEqual(prevBucket))
+    Dataset<Row> curves = scan.filter(col("__kind").equalTo(CurveScan.POINT))
         .select(concat(keyCols, col("x").as("depth"), col("x").divide(col("n")).as("fraction"), col("q").as("qini"),
             col("u").as("uplift_gain"), col("rate_diff")));
-    return new Output(metrics.select(order.stream().map(org.apache.spark.sql.functions::col)
-        .toArray(Column[]::new)), curves);
+    return new Output(metrics.select(out.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new)),
+        curves);
+  }
+
+  /** A perfect ranking's units summed per (key, score), in {@link CurveScan#INPUT}'s layout after the keys. */
+  private static Dataset<Row> perfectSums(Dataset<Row> ranked, Column[] keyCols, int curve, Column treated,
+      Column[] sums) {
+    return perfectSums(ranked, keyCols, curve, treated, sums, lit(1L));
+  }
+
+  private static Dataset<Row> perfectSums(Dataset<Row> ranked, Column[] keyCols, int curve, Column treated,
+      Column[] sums, Column units) {
+    return ranked.groupBy(concat(keyCols, col(SCORE).cast("double").as(SCORE))).agg(
+        sum(units).cast("long").as("__m"), sum(when(treated, units).otherwise(0L)).cast("long").as("__treated"),
+        sum(sums[0]).as("__wt"), sum(sums[1]).as("__wc"), sum(sums[2]).as("__yt"), sum(sums[3]).as("__yc"))
+        .withColumn("__curve", lit(curve));
   }
 
   /** The perfect Qini ranking: treated responders first, control responders last (score y(2t - 1)). */
@@ -125,11 +192,17 @@ public final class UpliftMetrics {
    * "responded" when control responders outnumber treated non-responders, else t (per key).
    */
   static Dataset<Row> perfectUpliftRanking(Dataset<Row> scored, List<String> keys) {
+    return perfectUpliftRanking(scored, keys, lit(1L));
+  }
+
+  /** As {@link #perfectUpliftRanking(Dataset, List)} for rows that each stand for {@code units} units. */
+  static Dataset<Row> perfectUpliftRanking(Dataset<Row> scored, List<String> keys, Column units) {
     WindowSpec whole = Window.partitionBy(keyColumns(keys));
     Column responded = col(Y).gt(0).cast("int");
     Column t = when(col(T).gt(0.5), 1).otherwise(0);
-    Column controlResponders = sum(when(t.equalTo(0), responded).otherwise(0)).over(whole);
-    Column treatedNonResponders = sum(when(t.equalTo(1), lit(1).minus(responded)).otherwise(0)).over(whole);
+    Column controlResponders = sum(when(t.equalTo(0), responded.multiply(units)).otherwise(0)).over(whole);
+    Column treatedNonResponders = sum(when(t.equalTo(1), lit(1).minus(responded).multiply(units)).otherwise(0))
+        .over(whole);
     return scored.withColumn(SCORE, when(responded.equalTo(t), 2).otherwise(0)
         .plus(when(controlResponders.gt(treatedNonResponders), responded).otherwise(t)).cast("double"));
   }
@@ -143,66 +216,5 @@ public final class UpliftMetrics {
     System.arraycopy(keys, 0, out, 0, keys.length);
     System.arraycopy(more, 0, out, keys.length, more.length);
     return out;
-  }
-
-  /** True on the last unit of a run of equal scores: scikit-uplift's curves have a point only there. */
-  static final String TIE_END = "tie_end";
-
-  /**
-   * Cumulative curve values at every unit per key, ordered by score (desc) and the tie-break; {@link #TIE_END}
-   * marks the units that are curve points ({@code x} is the depth, {@code top_diff} the treated minus control
-   * rate over the first x units, null when an arm is empty there).
-   */
-  static Dataset<Row> points(Dataset<Row> scored, List<String> keys, List<String> tieBreak) {
-    Column[] keyCols = keyColumns(keys);
-    List<Column> order = new ArrayList<>();
-    order.add(col(SCORE).desc());
-    tieBreak.forEach(c -> order.add(col(c).asc()));
-    WindowSpec ordered = Window.partitionBy(keyCols).orderBy(order.toArray(Column[]::new));
-    WindowSpec running = ordered.rowsBetween(Window.unboundedPreceding(), Window.currentRow());
-    WindowSpec whole = Window.partitionBy(keyCols);
-    Column w = List.of(scored.columns()).contains(W) ? col(W).cast("double") : lit(1.0);
-    Dataset<Row> d = scored
-        .withColumn("t01", when(col(T).gt(0.5), 1L).otherwise(0L))
-        .withColumn("w_t", when(col(T).gt(0.5), w).otherwise(0.0))
-        .withColumn("w_c", when(col(T).gt(0.5), 0.0).otherwise(w))
-        .withColumn("y_d", col(Y).cast("double"))
-        .withColumn("x", count(lit(1)).over(running))
-        .withColumn("treated_rows", sum("t01").over(running))
-        .withColumn("nt", sum("w_t").over(running))
-        .withColumn("nc", sum("w_c").over(running))
-        .withColumn("yt", sum(col("y_d").multiply(col("w_t"))).over(running))
-        .withColumn("yc", sum(col("y_d").multiply(col("w_c"))).over(running))
-        .withColumn("n", count(lit(1)).over(whole))
-        .withColumn("__next", lead(col(SCORE), 1).over(ordered));
-    Column nc = col("nc");
-    Column rt = when(col("nt").gt(0), col("yt").divide(col("nt"))).otherwise(0.0);
-    Column rc = when(nc.gt(0), col("yc").divide(nc)).otherwise(0.0);
-    return d.withColumn("q", col("yt").minus(when(nc.gt(0), col("yc").multiply(col("nt")).divide(nc)).otherwise(0.0)))
-        .withColumn("rate_diff", rt.minus(rc))
-        .withColumn("u", rt.minus(rc).multiply(col("x")))
-        .withColumn("top_diff", when(col("nt").gt(0).and(nc.gt(0)), rt.minus(rc)))
-        .withColumn(TIE_END, col("__next").isNull().or(col("__next").notEqual(col(SCORE))))
-        .select(concat(keyCols, col("x"), col("n"), col("treated_rows"), col("q"), col("u"), col("rate_diff"),
-            col("top_diff"), col(TIE_END)));
-  }
-
-  /** Trapezoid areas under the Qini and uplift curves from the origin, and the random line's areas. */
-  static Dataset<Row> area(Dataset<Row> points, List<String> keys) {
-    Column[] keyCols = keyColumns(keys);
-    WindowSpec ordered = Window.partitionBy(keyCols).orderBy(col("x"));
-    Column prevX = lag(col("x"), 1, 0L).over(ordered);
-    Column prevQ = lag(col("q"), 1, 0.0).over(ordered);
-    Column prevU = lag(col("u"), 1, 0.0).over(ordered);
-    Dataset<Row> d = points.withColumn("__dx", col("x").minus(prevX))
-        .withColumn("__tq", col("__dx").multiply(col("q").plus(prevQ)).divide(2))
-        .withColumn("__tu", col("__dx").multiply(col("u").plus(prevU)).divide(2))
-        .withColumn("__last", col("x").equalTo(col("n")));
-    return d.groupBy(keyCols).agg(
-        first("n").as("n"),
-        max(when(col("__last"), col("treated_rows"))).as("treated"),
-        sum("__tq").as("area_q"), sum("__tu").as("area_u"),
-        max(when(col("__last"), col("n").multiply(col("q")).divide(2))).as("baseline_q"),
-        max(when(col("__last"), col("n").multiply(col("u")).divide(2))).as("baseline_u"));
   }
 }

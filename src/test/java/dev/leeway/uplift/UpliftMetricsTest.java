@@ -148,4 +148,102 @@ class UpliftMetricsTest {
     // int(10 * 0.1) = 1 unit, treated only: no control rate to compare with.
     assertTrue(m.isNullAt(m.fieldIndex("uplift_at_10")), "uplift@10 without a control unit is undefined");
   }
+  /**
+   * Weighted rows, a count outcome, many ties, a null key and a key spread over many partitions: the metrics equal
+   * the pinned definitions computed directly, unit by unit, from the rows sorted by score and the tie-break.
+   */
+  @Test
+  void weightedTiedRowsMatchTheDefinitionsComputedDirectly() {
+    StructType s = new StructType().add("policy", DataTypes.StringType).add("customer_id", DataTypes.StringType)
+        .add(UpliftMetrics.SCORE, DataTypes.DoubleType).add(UpliftMetrics.T, DataTypes.IntegerType)
+        .add(UpliftMetrics.Y, DataTypes.IntegerType).add(UpliftMetrics.W, DataTypes.DoubleType);
+    java.util.Random random = new java.util.Random(7);
+    Map<String, List<Object[]>> byPolicy = new java.util.LinkedHashMap<>();
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 900; i++) {
+      String policy = i % 3 == 0 ? null : i % 3 == 1 ? "A" : "B";
+      Object[] r = {policy, String.format("c%04d", i), Math.floor(random.nextDouble() * 12) / 4,
+          random.nextBoolean() ? 1 : 0, random.nextInt(10) < 3 ? random.nextInt(3) + 1 : 0,
+          0.5 + 2 * random.nextDouble()};
+      rows.add(RowFactory.create(r));
+      byPolicy.computeIfAbsent(String.valueOf(policy), k -> new ArrayList<>()).add(r);
+    }
+    Dataset<Row> d = TestSpark.session().createDataFrame(rows, s).repartition(7);
+    List<Row> metrics = UpliftMetrics.evaluate(d, List.of("policy"), List.of("customer_id")).metrics()
+        .collectAsList();
+    assertEquals(3, metrics.size(), "one row per policy, the null policy included");
+    for (Row m : metrics) {
+      List<Object[]> units = byPolicy.get(String.valueOf(m.getString(0)));
+      double[] expected = direct(units);
+      String what = "policy " + m.getString(0);
+      assertEquals(units.size(), m.getLong(m.fieldIndex("n")), what + " n");
+      assertEquals(expected[0], m.getDouble(m.fieldIndex("qini")), 1e-12, what + " qini");
+      assertEquals(expected[1], m.getDouble(m.fieldIndex("auuc")), 1e-12, what + " auuc");
+      assertEquals(expected[2], m.getDouble(m.fieldIndex("uplift_at_30")), 1e-12, what + " uplift@30");
+    }
+  }
+
+  /** Qini, AUUC and uplift@30 of the rows, straight from the definitions (rows: policy, id, score, t, y, w). */
+  private static double[] direct(List<Object[]> rows) {
+    List<Object[]> model = new ArrayList<>(rows);
+    model.sort(java.util.Comparator.comparingDouble((Object[] r) -> -(double) r[2])
+        .thenComparing(r -> (String) r[1]));
+    double[] areas = areas(model, r -> (double) r[2]);
+    List<Object[]> perfectQ = new ArrayList<>(rows);
+    perfectQ.sort(java.util.Comparator.comparingDouble(r -> -qiniScore(r)));
+    double perfectAreaQ = areas(perfectQ, UpliftMetricsTest::qiniScore)[0];
+    long controlResponders = rows.stream().filter(r -> (int) r[3] == 0 && (int) r[4] > 0).count();
+    long treatedNon = rows.stream().filter(r -> (int) r[3] == 1 && (int) r[4] == 0).count();
+    java.util.function.ToDoubleFunction<Object[]> upliftScore = r -> {
+      int responded = (int) r[4] > 0 ? 1 : 0;
+      int t = (int) r[3];
+      return (responded == t ? 2 : 0) + (controlResponders > treatedNon ? responded : t);
+    };
+    List<Object[]> perfectU = new ArrayList<>(rows);
+    perfectU.sort(java.util.Comparator.comparingDouble(r -> -upliftScore.applyAsDouble(r)));
+    double perfectAreaU = areas(perfectU, upliftScore)[1];
+    int top = (int) Math.floor(rows.size() * 0.3);
+    double[] sums = new double[4];
+    for (Object[] r : model.subList(0, top)) {
+      add(sums, r);
+    }
+    return new double[] {(areas[0] - areas[2]) / (perfectAreaQ - areas[2]),
+        (areas[1] - areas[3]) / (perfectAreaU - areas[3]), sums[2] / sums[0] - sums[3] / sums[1]};
+  }
+
+  private static double qiniScore(Object[] r) {
+    return (int) r[4] * ((int) r[3] == 1 ? 1.0 : -1.0);
+  }
+
+  private static void add(double[] sums, Object[] r) {
+    double w = (double) r[5];
+    boolean treated = (int) r[3] == 1;
+    sums[treated ? 0 : 1] += w;
+    sums[treated ? 2 : 3] += w * (int) r[4];
+  }
+
+  /** Trapezoid areas through the ends of tie groups, and the random line's: area_q, area_u, baseline q and u. */
+  private static double[] areas(List<Object[]> sorted, java.util.function.ToDoubleFunction<Object[]> score) {
+    double[] sums = new double[4];
+    double prevX = 0;
+    double prevQ = 0;
+    double prevU = 0;
+    double areaQ = 0;
+    double areaU = 0;
+    for (int i = 0; i < sorted.size(); i++) {
+      add(sums, sorted.get(i));
+      if (i + 1 < sorted.size() && score.applyAsDouble(sorted.get(i + 1)) == score.applyAsDouble(sorted.get(i))) {
+        continue;
+      }
+      double x = i + 1;
+      double q = sums[2] - (sums[1] > 0 ? sums[3] * sums[0] / sums[1] : 0);
+      double u = ((sums[0] > 0 ? sums[2] / sums[0] : 0) - (sums[1] > 0 ? sums[3] / sums[1] : 0)) * x;
+      areaQ += (x - prevX) * (q + prevQ) / 2;
+      areaU += (x - prevX) * (u + prevU) / 2;
+      prevX = x;
+      prevQ = q;
+      prevU = u;
+    }
+    return new double[] {areaQ, areaU, prevX * prevQ / 2, prevX * prevU / 2};
+  }
 }
