@@ -212,16 +212,10 @@ public final class UpliftTraining {
           LOG.info("{}: {} fitted on the train part in {} s", o.name(), name,
               (System.nanoTime() - started) / 1_000_000_000);
           models.put(name, m);
-          // Each ranking is stored as it is made: a union of the rankings' whole lineages (models, splits,
-          // weights) made Spark analyse a plan that grew with every learner, which cost more than the fits.
-          rankings.add(materialize.apply(ranked(m, validation, CustomerSplit.VALIDATION, o, name)));
-          rankings.add(materialize.apply(ranked(m, test, CustomerSplit.TEST, o, name)));
         }
         fitted.put(o.name(), models);
-        for (Map.Entry<String, Dataset<Row>> part : Map.of(CustomerSplit.VALIDATION, validation, CustomerSplit.TEST,
-            test).entrySet()) {
-          rankings.add(materialize.apply(baselines(part.getValue(), part.getKey(), o, truth)));
-        }
+        rankings.addAll(rankings(models, validation.withColumn("split", lit(CustomerSplit.VALIDATION))
+            .unionByName(test.withColumn("split", lit(CustomerSplit.TEST))), o, truth, materialize));
       }
       Dataset<Row> all = rankings.get(0);
       for (Dataset<Row> r : rankings.subList(1, rankings.size())) {
@@ -229,12 +223,14 @@ public final class UpliftTraining {
       }
       long evaluating = System.nanoTime();
       Dataset<Row> scored = materialize.apply(all.unionByName(all.withColumn("policy", lit(ALL))));
-      UpliftMetrics.Output out = UpliftMetrics.evaluate(scored, KEYS, TIE_BREAK);
+      UpliftMetrics.Output out = UpliftMetrics.evaluate(scored, KEYS, TIE_BREAK, materialize);
       UpliftBootstrap.Result boot = UpliftBootstrap.run(scored.filter(col("policy").equalTo(ALL)), KEYS, TIE_BREAK,
           new UpliftBootstrap.Settings(Cols.CUSTOMER_ID, "ranking", settings.bootstrapReplicates(), settings.seed()));
       Dataset<Row> metrics = materialize.apply(withOracleFraction(boot.withIntervals(out.metrics())));
       Dataset<Row> curves = materialize.apply(out.curves());
-      List<Row> metricRows = metrics.collectAsList();
+      // In key order, so that the summary lists comparisons in the same order on every run.
+      List<Row> metricRows = metrics.orderBy(KEYS.stream().map(org.apache.spark.sql.functions::col)
+          .toArray(Column[]::new)).collectAsList();
       LOG.info("Metrics with bootstrap intervals ({} replicates) in {} s", settings.bootstrapReplicates(),
           (System.nanoTime() - evaluating) / 1_000_000_000);
 
@@ -303,23 +299,51 @@ public final class UpliftTraining {
 
   private static final Column[] KEEP = {col(Cols.POLICY), col(Cols.CUSTOMER_ID), col(Cols.EXCEPTION_ID),
       col(UpliftEstimator.T).as(UpliftMetrics.T), col(UpliftEstimator.Y).as(UpliftMetrics.Y), col(UpliftMetrics.W)};
+  private static final Column[] KEEP_STORED = {col(Cols.POLICY), col(Cols.CUSTOMER_ID), col(Cols.EXCEPTION_ID),
+      col(UpliftMetrics.T), col(UpliftMetrics.Y), col(UpliftMetrics.W), col("split")};
 
-  private static Dataset<Row> ranked(UpliftModel m, Dataset<Row> rows, String part, OutcomeSpec o, String name) {
-    return predict(m, rows, UpliftMetrics.SCORE).select(concat(KEEP, col(UpliftMetrics.SCORE)))
-        .withColumn("ranking", lit(name)).withColumn("split", lit(part)).withColumn("outcome", lit(o.name()));
+  /**
+   * Every ranking of the held-out rows (each learner's, a random one and, with ground truth, the oracle's), one
+   * row per request and ranking. All scores are computed in one pass and stored once as columns, then read back
+   * ranking by ranking: one stored step per outcome, where a step per ranking cost more than the fits on small
+   * data, and a union of the rankings' whole lineages made Spark analyse a plan that grew with every learner.
+   */
+  private List<Dataset<Row>> rankings(Map<String, UpliftModel> models, Dataset<Row> held, OutcomeSpec o,
+      Dataset<Row> truth, UnaryOperator<Dataset<Row>> materialize) {
+    Dataset<Row> scores = held;
+    List<String> names = new ArrayList<>(models.keySet());
+    for (int i = 0; i < names.size(); i++) {
+      scores = predict(models.get(names.get(i)), scores, "__score_" + i);
+    }
+    scores = scores.withColumn("__score_" + RANDOM, pmod(xxhash64(col(Cols.CUSTOMER_ID), col(Cols.EXCEPTION_ID),
+        lit(settings.seed())), lit(1_000_003)).cast("double"));
+    boolean oracle = truth != null && List.of(truth.columns()).contains(o.truthColumn());
+    if (oracle) {
+      scores = scores.join(truth.select(col(Cols.EXCEPTION_ID), col(o.truthColumn()).as("__score_" + ORACLE),
+          lit(true).as("__has_truth")).dropDuplicates(Cols.EXCEPTION_ID), Cols.EXCEPTION_ID, "left");
+    }
+    List<Column> keep = new ArrayList<>(List.of(KEEP));
+    keep.add(col("split"));
+    for (String c : scores.columns()) {
+      if (c.startsWith("__score_") || c.equals("__has_truth")) {
+        keep.add(col(c));
+      }
+    }
+    Dataset<Row> stored = materialize.apply(scores.select(keep.toArray(Column[]::new)));
+    List<Dataset<Row>> out = new ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      out.add(ranking(stored, "__score_" + i, names.get(i), o));
+    }
+    out.add(ranking(stored, "__score_" + RANDOM, RANDOM, o));
+    if (oracle) {
+      out.add(ranking(stored.filter(col("__has_truth").isNotNull()), "__score_" + ORACLE, ORACLE, o));
+    }
+    return out;
   }
 
-  /** A random ranking (a fixed function of the ids and the seed) and, with ground truth, the oracle's. */
-  private Dataset<Row> baselines(Dataset<Row> rows, String part, OutcomeSpec o, Dataset<Row> truth) {
-    Dataset<Row> out = rows.select(concat(KEEP, pmod(xxhash64(col(Cols.CUSTOMER_ID), col(Cols.EXCEPTION_ID),
-        lit(settings.seed())), lit(1_000_003)).cast("double").as(UpliftMetrics.SCORE))).withColumn("ranking",
-        lit(RANDOM));
-    if (truth != null && List.of(truth.columns()).contains(o.truthColumn())) {
-      out = out.unionByName(rows.join(truth.select(col(Cols.EXCEPTION_ID), col(o.truthColumn())
-          .as(UpliftMetrics.SCORE)), Cols.EXCEPTION_ID).select(concat(KEEP, col(UpliftMetrics.SCORE)))
-          .withColumn("ranking", lit(ORACLE)));
-    }
-    return out.withColumn("split", lit(part)).withColumn("outcome", lit(o.name()));
+  private static Dataset<Row> ranking(Dataset<Row> stored, String scoreCol, String name, OutcomeSpec o) {
+    return stored.select(concat(KEEP_STORED, col(scoreCol).as(UpliftMetrics.SCORE), lit(name).as("ranking"),
+        lit(o.name()).as("outcome")));
   }
 
   /** The propensity of a grant, fitted on the train part (for the held-out parts' weights). */
