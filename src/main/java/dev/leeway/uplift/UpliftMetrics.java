@@ -10,9 +10,9 @@ import static org.apache.spark.sql.functions.when;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
-import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -96,32 +96,29 @@ public final class UpliftMetrics {
       units.put(key, r.getLong(keys.size()));
     }
     Column w = List.of(scored.columns()).contains(W) ? col(W).cast("double") : lit(1.0);
-    Column treated = col(T).gt(0.5);
-    Column y = col(Y).cast("double");
-    Column[] sums = {when(treated, w).otherwise(0.0), when(treated, 0.0).otherwise(w),
-        when(treated, w.multiply(y)).otherwise(0.0), when(treated, 0.0).otherwise(w.multiply(y))};
     List<String> cols = new ArrayList<>(keys);
     cols.addAll(CurveScan.INPUT);
     Column[] input = cols.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new);
 
     // The model's ranking, one row per unit, with the tie-break that orders units of equal score.
     List<Column> model = new ArrayList<>(List.of(keyCols));
-    model.addAll(List.of(lit(CurveScan.MODEL).as("__curve"), col(SCORE).cast("double").as(SCORE),
-        lit(1L).as("__m"), when(treated, 1L).otherwise(0L).as("__treated"), sums[0].as("__wt"), sums[1].as("__wc"),
-        sums[2].as("__yt"), sums[3].as("__yc")));
+    model.addAll(List.of(lit(CurveScan.MODEL).as("__curve"), col(SCORE).cast("double").as(SCORE)));
+    Column[] unitSums = armSums(lit(1L), w);
+    for (int i = 0; i < unitSums.length; i++) {
+      model.add(unitSums[i].as(SUM_NAMES.get(i)));
+    }
     tieBreak.forEach(c -> model.add(col(c).as("__tb_" + c)));
-    Dataset<Row> units0 = scored.select(model.toArray(Column[]::new));
+    Dataset<Row> modelRows = scored.select(model.toArray(Column[]::new));
 
-    // The perfect rankings: only the ends of their tie groups are curve points, so their units are summed per
-    // score first (a few rows per key).
-    Dataset<Row> perfect = perfectSums(perfectQiniRanking(scored), keyCols, CurveScan.PERFECT_QINI, treated, sums)
-        .unionByName(perfectSums(perfectUpliftRanking(scored.groupBy(concat(keyCols, col(T), col(Y))).agg(
-            count(lit(1)).as("__units"), sum(w).as("__w")), keys, col("__units")), keyCols,
-            CurveScan.PERFECT_UPLIFT, treated, new Column[] {when(treated, col("__w")).otherwise(0.0),
-                when(treated, 0.0).otherwise(col("__w")), when(treated, col("__w").multiply(y)).otherwise(0.0),
-                when(treated, 0.0).otherwise(col("__w").multiply(y))}, col("__units")));
+    // The perfect rankings score a unit by its arm and outcome alone, and only the ends of their tie groups are
+    // curve points: their units are summed per arm and outcome, then per score (a few rows per key).
+    Dataset<Row> byArmAndOutcome = scored.groupBy(concat(keyCols, col(T), col(Y)))
+        .agg(count(lit(1)).as("__units"), sum(w).as("__w"));
+    Dataset<Row> perfect = perfectSums(perfectQiniRanking(byArmAndOutcome), keyCols, CurveScan.PERFECT_QINI)
+        .unionByName(perfectSums(perfectUpliftRanking(byArmAndOutcome, keys, col("__units")), keyCols,
+            CurveScan.PERFECT_UPLIFT));
     for (String c : tieBreak) {
-      perfect = perfect.withColumn("__tb_" + c, lit(null).cast(units0.schema().apply("__tb_" + c).dataType()));
+      perfect = perfect.withColumn("__tb_" + c, lit(null).cast(modelRows.schema().apply("__tb_" + c).dataType()));
     }
 
     List<Column> order = new ArrayList<>(List.of(keyCols));
@@ -130,8 +127,8 @@ public final class UpliftMetrics {
     tieBreak.forEach(c -> order.add(col("__tb_" + c).asc()));
     List<Column> partition = new ArrayList<>(List.of(keyCols));
     partition.add(col("__curve"));
-    StructType keySchema = units0.select(keyCols).schema();
-    Dataset<Row> scan = store.apply(units0.unionByName(perfect)
+    StructType keySchema = modelRows.select(keyCols).schema();
+    Dataset<Row> scan = store.apply(modelRows.unionByName(perfect)
         .repartition(partition.toArray(Column[]::new))
         .sortWithinPartitions(order.toArray(Column[]::new))
         .select(input)
@@ -168,17 +165,29 @@ public final class UpliftMetrics {
         curves);
   }
 
-  /** A perfect ranking's units summed per (key, score), in {@link CurveScan#INPUT}'s layout after the keys. */
-  private static Dataset<Row> perfectSums(Dataset<Row> ranked, Column[] keyCols, int curve, Column treated,
-      Column[] sums) {
-    return perfectSums(ranked, keyCols, curve, treated, sums, lit(1L));
+  /**
+   * Per row standing for {@code units} units of total weight {@code w}: the units, the treated ones, and the treated
+   * and control weight and weighted outcome, in {@link #SUM_NAMES} order.
+   */
+  private static Column[] armSums(Column units, Column w) {
+    Column treated = col(T).gt(0.5);
+    Column yw = w.multiply(col(Y).cast("double"));
+    return new Column[] {units, when(treated, units).otherwise(0L), when(treated, w).otherwise(0.0),
+        when(treated, 0.0).otherwise(w), when(treated, yw).otherwise(0.0), when(treated, 0.0).otherwise(yw)};
   }
 
-  private static Dataset<Row> perfectSums(Dataset<Row> ranked, Column[] keyCols, int curve, Column treated,
-      Column[] sums, Column units) {
-    return ranked.groupBy(concat(keyCols, col(SCORE).cast("double").as(SCORE))).agg(
-        sum(units).cast("long").as("__m"), sum(when(treated, units).otherwise(0L)).cast("long").as("__treated"),
-        sum(sums[0]).as("__wt"), sum(sums[1]).as("__wc"), sum(sums[2]).as("__yt"), sum(sums[3]).as("__yc"))
+  /** The names {@link CurveScan#INPUT} gives the sums of {@link #armSums}: its columns after the curve and score. */
+  private static final List<String> SUM_NAMES = CurveScan.INPUT.subList(2, CurveScan.INPUT.size());
+
+  /** A perfect ranking's rows (units summed per arm and outcome) summed per (key, score), as CurveScan reads them. */
+  private static Dataset<Row> perfectSums(Dataset<Row> ranked, Column[] keyCols, int curve) {
+    Column[] sums = armSums(col("__units"), col("__w"));
+    List<Column> totals = new ArrayList<>();
+    for (int i = 0; i < sums.length; i++) {
+      totals.add(sum(sums[i]).as(SUM_NAMES.get(i)));
+    }
+    return ranked.groupBy(concat(keyCols, col(SCORE).cast("double").as(SCORE)))
+        .agg(totals.get(0), totals.subList(1, totals.size()).toArray(Column[]::new))
         .withColumn("__curve", lit(curve));
   }
 

@@ -299,8 +299,6 @@ public final class UpliftTraining {
 
   private static final Column[] KEEP = {col(Cols.POLICY), col(Cols.CUSTOMER_ID), col(Cols.EXCEPTION_ID),
       col(UpliftEstimator.T).as(UpliftMetrics.T), col(UpliftEstimator.Y).as(UpliftMetrics.Y), col(UpliftMetrics.W)};
-  private static final Column[] KEEP_STORED = {col(Cols.POLICY), col(Cols.CUSTOMER_ID), col(Cols.EXCEPTION_ID),
-      col(UpliftMetrics.T), col(UpliftMetrics.Y), col(UpliftMetrics.W), col("split")};
 
   /**
    * Every ranking of the held-out rows (each learner's, a random one and, with ground truth, the oracle's), one
@@ -342,7 +340,10 @@ public final class UpliftTraining {
   }
 
   private static Dataset<Row> ranking(Dataset<Row> stored, String scoreCol, String name, OutcomeSpec o) {
-    return stored.select(concat(KEEP_STORED, col(scoreCol).as(UpliftMetrics.SCORE), lit(name).as("ranking"),
+    // The stored columns of KEEP and the split; the scores are the columns named __*.
+    Column[] kept = java.util.Arrays.stream(stored.columns()).filter(c -> !c.startsWith("__"))
+        .map(org.apache.spark.sql.functions::col).toArray(Column[]::new);
+    return stored.select(concat(kept, col(scoreCol).as(UpliftMetrics.SCORE), lit(name).as("ranking"),
         lit(o.name()).as("outcome")));
   }
 
