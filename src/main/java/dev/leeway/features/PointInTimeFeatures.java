@@ -45,12 +45,21 @@ public final class PointInTimeFeatures {
    * {@code index_at} (timestamp). Returns one row per index row with every column of the index plus the features.
    */
   public Dataset<Row> compute(Dataset<Row> index, String key, ConformedTables t) {
+    return compute(index, key, t, List.of());
+  }
+
+  /**
+   * As {@link #compute(Dataset, String, ConformedTables)}, plus the activity windows {@code moreActivity} (over
+   * {@link ActivityTotals}' running totals, e.g. the outcome windows after the index), totalled in the same pass over
+   * activity as the features' windows: one column each, named by it, zero when no event falls in it.
+   */
+  public Dataset<Row> compute(Dataset<Row> index, String key, ConformedTables t, List<EventSweep.Agg> moreActivity) {
     Dataset<Row> idx = index.select(col(key), col(Cols.CUSTOMER_ID).as(CID), unix_seconds(col(INDEX_AT)).as(AT_S),
         to_date(col(INDEX_AT)).as("__at_day"));
     Dataset<Row> out = index;
     out = out.join(customerAttributes(index, key, t.customers()), key);
     out = out.join(valueAsOf(idx, key, t.clvSnapshots()), key, "left");
-    out = out.join(activityBefore(idx, key, t.activity()), key, "left");
+    out = out.join(activity(idx, key, t.activity(), moreActivity), key, "left");
     out = out.join(referralsBefore(idx, key, t.referrals()), key, "left");
     out = out.join(exceptionsBefore(idx, key, t.exceptions()), key, "left");
     return fill(out);
@@ -103,23 +112,16 @@ public final class PointInTimeFeatures {
         col("s." + Cols.RISK_FLAG).as(FeatureCols.RISK_FLAG));
   }
 
-  private Dataset<Row> activityBefore(Dataset<Row> idx, String key, Dataset<Row> activity) {
-    Dataset<Row> a = activity.select(col(Cols.CUSTOMER_ID).as(CID), unix_seconds(col(Cols.EVENT_AT)).as("__ev_s"),
-        col(Cols.EVENT_TYPE).equalTo(Cols.CHURN).as("__churn"), coalesce(col(Cols.AMOUNT), lit(0.0)).as("__amount"));
-    Column active = col("__churn").equalTo(false);
-    List<EventSweep.Running> running = List.of(
-        EventSweep.Running.sum("__n", when(active, 1L)),
-        EventSweep.Running.sum("__spend", when(active, col("__amount"))),
-        EventSweep.Running.sum("__churns", when(col("__churn"), 1L)),
-        EventSweep.Running.max("__last", when(active, col("__ev_s"))));
+  private Dataset<Row> activity(Dataset<Row> idx, String key, Dataset<Row> activity, List<EventSweep.Agg> more) {
     List<EventSweep.Agg> aggs = new ArrayList<>();
     for (int w : settings.windowsDays()) {
-      aggs.add(new EventSweep.Agg(FeatureCols.events(w), "__n", -w * DAY, -1));
-      aggs.add(new EventSweep.Agg(FeatureCols.spend(w), "__spend", -w * DAY, -1));
+      aggs.add(new EventSweep.Agg(FeatureCols.events(w), ActivityTotals.EVENTS, -w * DAY, -1));
+      aggs.add(new EventSweep.Agg(FeatureCols.spend(w), ActivityTotals.AMOUNT, -w * DAY, -1));
     }
-    aggs.add(new EventSweep.Agg("__last_ev_s", "__last", Long.MIN_VALUE, -1));
-    aggs.add(new EventSweep.Agg("__churns_before", "__churns", Long.MIN_VALUE, -1));
-    Dataset<Row> swept = EventSweep.sweep(idx, key, CID, AT_S, a, "__ev_s", running, aggs);
+    aggs.add(new EventSweep.Agg("__last_ev_s", ActivityTotals.LAST, Long.MIN_VALUE, -1));
+    aggs.add(new EventSweep.Agg("__churns_before", ActivityTotals.CHURNS, Long.MIN_VALUE, -1));
+    aggs.addAll(more);
+    Dataset<Row> swept = ActivityTotals.sweep(idx, key, CID, AT_S, activity, aggs);
     List<Column> out = new ArrayList<>();
     out.add(col(key));
     for (int w : settings.windowsDays()) {
@@ -128,6 +130,7 @@ public final class PointInTimeFeatures {
     }
     out.add(col("__last_ev_s"));
     out.add(when(col("__churns_before").gt(0), 1).otherwise(0).as(FeatureCols.CHURNED_BEFORE));
+    more.forEach(a -> out.add(col(a.name())));
     return swept.select(out.toArray(Column[]::new));
   }
 

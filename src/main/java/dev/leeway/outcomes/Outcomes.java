@@ -4,17 +4,17 @@ import static dev.leeway.features.FeatureCols.INDEX_AT;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.max_by;
 import static org.apache.spark.sql.functions.min;
-import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.unix_seconds;
 import static org.apache.spark.sql.functions.when;
 
 import dev.leeway.config.LeewayConfig.OutcomeSettings;
 import dev.leeway.contract.Cols;
+import dev.leeway.features.ActivityTotals;
 import dev.leeway.features.EventSweep;
+import dev.leeway.features.PointInTimeFeatures;
 import dev.leeway.ingest.ConformedTables;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -44,27 +44,47 @@ public final class Outcomes {
     this.observedUntil = runDate.plusDays(1).atStartOfDay().toEpochSecond(ZoneOffset.UTC);
   }
 
-  /** Adds outcome columns to {@code index} (unique {@code key}, customer_id, index_at). */
+  /**
+   * The windows over activity the outcomes read, in {@link ActivityTotals}' terms: churn and recent activity at each
+   * horizon, revenue per window, and the negative control's events. {@link PointInTimeFeatures} totals them in its
+   * pass over activity.
+   */
+  public List<EventSweep.Agg> activityWindows() {
+    List<EventSweep.Agg> aggs = new ArrayList<>();
+    for (int h : settings.horizonsDays()) {
+      long end = h * DAY;
+      long lastStart = (h - Math.min(settings.inactivityDays(), h)) * DAY;
+      aggs.add(new EventSweep.Agg(churns(h), ActivityTotals.CHURNS, 1, end));
+      aggs.add(new EventSweep.Agg(active(h), ActivityTotals.EVENTS, lastStart + 1, end));
+    }
+    for (int w : settings.revenueWindowsDays()) {
+      aggs.add(new EventSweep.Agg(revenue(w), ActivityTotals.AMOUNT, 1, w * DAY));
+    }
+    aggs.add(new EventSweep.Agg(NC_EVENTS, ActivityTotals.EVENTS, -negativeControlStart(), -negativeControlLag() - 1));
+    return aggs;
+  }
+
+  /**
+   * Adds outcome columns to {@code index} (unique {@code key}, customer_id, index_at, and the columns of
+   * {@link #activityWindows()}).
+   */
   public Dataset<Row> compute(Dataset<Row> index, String key, ConformedTables t) {
     Dataset<Row> idx = index.select(col(key), col(Cols.CUSTOMER_ID).as(CID), unix_seconds(col(INDEX_AT)).as(AT_S));
-    Dataset<Row> out = index
-        .join(activityAfter(idx, key, t.activity()), key, "left")
+    Dataset<Row> out = negativeControl(index, t)
         .join(referralsAfter(idx, key, t), key, "left")
-        .join(negativeControl(idx, key, t), key, "left")
-        .join(referredByFlexed(t), index.col(Cols.CUSTOMER_ID).equalTo(col("__flexed_cid")), "left")
+        .join(referredByFlexed(t), col(Cols.CUSTOMER_ID).equalTo(col("__flexed_cid")), "left")
         .withColumn(OutcomeCols.REFERRED_BY_FLEXED, coalesce(col("__flexed"), lit(false)))
         .drop("__flexed", "__flexed_cid");
     Column atS = unix_seconds(col(INDEX_AT));
     for (int h : settings.horizonsDays()) {
       Column mature = mature(atS, h);
-      Column retained = coalesce(col("__churn_" + h), lit(0)).equalTo(0)
-          .and(coalesce(col("__active_" + h), lit(0)).equalTo(1));
+      Column retained = coalesce(col(churns(h)), lit(0)).equalTo(0).and(coalesce(col(active(h)), lit(0)).gt(0));
       out = out.withColumn(OutcomeCols.mature(h), mature)
           .withColumn(OutcomeCols.retained(h), when(mature, when(retained, 1).otherwise(0)));
     }
     for (int w : settings.revenueWindowsDays()) {
       out = out.withColumn(OutcomeCols.revenueAfter(w),
-          when(mature(atS, w), coalesce(col("__revenue_" + w), lit(0.0))));
+          when(mature(atS, w), coalesce(col(revenue(w)).cast("double"), lit(0.0))));
     }
     for (int w : settings.referralWindowsDays()) {
       Column m = mature(atS, w);
@@ -87,63 +107,42 @@ public final class Outcomes {
    * window. Null when that window starts before the customer signed up or before the earliest activity event in the
    * data (the extract does not reach back that far, so a count would be partial).
    */
-  private Dataset<Row> negativeControl(Dataset<Row> idx, String key, ConformedTables t) {
-    long lag = settings.negativeControlLagDays() * DAY;
-    long start = lag + settings.negativeControlWindowDays() * DAY;
-    Dataset<Row> a = t.activity().filter(col(Cols.EVENT_TYPE).notEqual(Cols.CHURN))
-        .select(col(Cols.CUSTOMER_ID).as(CID), unix_seconds(col(Cols.EVENT_AT)).as("__nc_s"));
+  private Dataset<Row> negativeControl(Dataset<Row> index, ConformedTables t) {
     Row first = t.activity().agg(min(unix_seconds(col(Cols.EVENT_AT)))).first();
     long earliest = first.isNullAt(0) ? Long.MAX_VALUE : first.getLong(0);
-    Dataset<Row> counts = EventSweep.sweep(idx, key, CID, AT_S, a, "__nc_s",
-        List.of(EventSweep.Running.sum("__n", lit(1L))),
-        List.of(new EventSweep.Agg("__nc_events", "__n", -start, -lag - 1)))
-        .select(col(key), col("__nc_events").cast("long").as("__nc_events"));
     Dataset<Row> signup = t.customers().select(col(Cols.CUSTOMER_ID).as("__scid"),
         unix_seconds(col(Cols.SIGNUP_DATE).cast("timestamp")).as("__signup_s"));
-    Column windowStart = col(AT_S).minus(start);
-    return idx.join(signup, idx.col(CID).equalTo(signup.col("__scid")), "left")
-        .join(counts, key, "left")
-        .select(col(key), when(windowStart.geq(lit(earliest)).and(windowStart.geq(col("__signup_s"))),
-            coalesce(col("__nc_events"), lit(0L))).as(OutcomeCols.NEGATIVE_CONTROL));
+    Column windowStart = unix_seconds(col(INDEX_AT)).minus(negativeControlStart());
+    return index.join(signup, col(Cols.CUSTOMER_ID).equalTo(signup.col("__scid")), "left")
+        .withColumn(OutcomeCols.NEGATIVE_CONTROL,
+            when(windowStart.geq(lit(earliest)).and(windowStart.geq(col("__signup_s"))),
+                coalesce(col(NC_EVENTS).cast("long"), lit(0L))));
   }
+
+  private long negativeControlLag() {
+    return settings.negativeControlLagDays() * DAY;
+  }
+
+  private long negativeControlStart() {
+    return negativeControlLag() + settings.negativeControlWindowDays() * DAY;
+  }
+
+  private static String churns(int h) {
+    return "__churns_" + h;
+  }
+
+  private static String active(int h) {
+    return "__active_" + h;
+  }
+
+  private static String revenue(int w) {
+    return "__revenue_" + w;
+  }
+
+  private static final String NC_EVENTS = "__nc_events";
 
   private Column mature(Column atS, int days) {
     return atS.plus(days * DAY).leq(lit(observedUntil));
-  }
-
-  private long longest(List<Integer> a, List<Integer> b) {
-    return Math.max(Collections.max(a), Collections.max(b)) * DAY;
-  }
-
-  private Dataset<Row> activityAfter(Dataset<Row> idx, String key, Dataset<Row> activity) {
-    Dataset<Row> a = activity.select(col(Cols.CUSTOMER_ID).as(CID), unix_seconds(col(Cols.EVENT_AT)).as("__ev_s"),
-        col(Cols.EVENT_TYPE).equalTo(Cols.CHURN).as("__churn"), coalesce(col(Cols.AMOUNT), lit(0.0)).as("__amount"));
-    Column active = col("__churn").equalTo(false);
-    List<EventSweep.Running> running = List.of(
-        EventSweep.Running.sum("__n", when(active, 1L)),
-        EventSweep.Running.sum("__revenue", when(active, col("__amount"))),
-        EventSweep.Running.sum("__churns", when(col("__churn"), 1L)));
-    List<EventSweep.Agg> aggs = new ArrayList<>();
-    for (int h : settings.horizonsDays()) {
-      long end = h * DAY;
-      long lastStart = (h - Math.min(settings.inactivityDays(), h)) * DAY;
-      aggs.add(new EventSweep.Agg("__churn_" + h, "__churns", 1, end));
-      aggs.add(new EventSweep.Agg("__active_" + h, "__n", lastStart + 1, end));
-    }
-    for (int w : settings.revenueWindowsDays()) {
-      aggs.add(new EventSweep.Agg("__revenue_" + w, "__revenue", 1, w * DAY));
-    }
-    Dataset<Row> swept = EventSweep.sweep(idx, key, CID, AT_S, a, "__ev_s", running, aggs);
-    List<Column> out = new ArrayList<>();
-    out.add(col(key));
-    for (int h : settings.horizonsDays()) {
-      out.add(when(col("__churn_" + h).gt(0), 1).otherwise(0).as("__churn_" + h));
-      out.add(when(col("__active_" + h).gt(0), 1).otherwise(0).as("__active_" + h));
-    }
-    for (int w : settings.revenueWindowsDays()) {
-      out.add(col("__revenue_" + w).cast("double").as("__revenue_" + w));
-    }
-    return swept.select(out.toArray(Column[]::new));
   }
 
   private Dataset<Row> referralsAfter(Dataset<Row> idx, String key, ConformedTables t) {

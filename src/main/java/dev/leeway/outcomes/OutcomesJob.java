@@ -59,8 +59,11 @@ public final class OutcomesJob implements Stage {
         col(Cols.POLICY), col(Cols.DECISION),
         when(col(Cols.DECISION).equalTo(Cols.GRANTED), 1).otherwise(0).as(OutcomeCols.TREATED),
         col(Cols.EMPLOYEE_ID), col(Cols.TEAM), col(Cols.CHANNEL).as(OutcomeCols.REQUEST_CHANNEL), col(Cols.COST));
-    Dataset<Row> withFeatures = new PointInTimeFeatures(cfg.features()).compute(index, Cols.EXCEPTION_ID, t);
-    return new Outcomes(cfg.outcomes(), runDate).compute(withFeatures, Cols.EXCEPTION_ID, t).drop(FeatureCols.INDEX_AT);
+    Outcomes outcomes = new Outcomes(cfg.outcomes(), runDate);
+    // The outcome windows over activity are totalled in the features' pass over it.
+    Dataset<Row> withFeatures =
+        new PointInTimeFeatures(cfg.features()).compute(index, Cols.EXCEPTION_ID, t, outcomes.activityWindows());
+    return outcomes.compute(withFeatures, Cols.EXCEPTION_ID, t).drop(FeatureCols.INDEX_AT);
   }
 
   @Override
