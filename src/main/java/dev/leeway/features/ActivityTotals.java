@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.when;
 import dev.leeway.contract.Cols;
 import java.util.HashSet;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -34,10 +35,11 @@ public final class ActivityTotals {
   /**
    * Per request of {@code requests} (columns {@code key}, {@code customer}, {@code atSeconds}), the windows
    * {@code aggs} over {@code activity} (a conformed activity table), each a column named by it. Only the running
-   * totals the windows read are carried.
+   * totals the windows read are carried. With {@code instant} (the second every request is at), the windows are
+   * totalled by {@link EventSweep#atInstant}, without sorting activity.
    */
   static Dataset<Row> sweep(Dataset<Row> requests, String key, String customer, String atSeconds,
-      Dataset<Row> activity, List<EventSweep.Agg> aggs) {
+      Dataset<Row> activity, List<EventSweep.Agg> aggs, OptionalLong instant) {
     Column churn = col(Cols.EVENT_TYPE).equalTo(Cols.CHURN);
     Column active = churn.equalTo(false);
     Column second = unix_seconds(col(Cols.EVENT_AT));
@@ -51,6 +53,8 @@ public final class ActivityTotals {
         .stream().filter(r -> used.contains(r.name())).toList();
     Dataset<Row> events = activity.select(col(Cols.CUSTOMER_ID).as(customer), second.as("__ev_s"),
         col(Cols.EVENT_TYPE), col(Cols.AMOUNT), col(Cols.EVENT_AT));
-    return EventSweep.sweep(requests, key, customer, atSeconds, events, "__ev_s", runnings, aggs);
+    return instant.isPresent()
+        ? EventSweep.atInstant(requests, key, customer, instant.getAsLong(), events, "__ev_s", runnings, aggs)
+        : EventSweep.sweep(requests, key, customer, atSeconds, events, "__ev_s", runnings, aggs);
   }
 }

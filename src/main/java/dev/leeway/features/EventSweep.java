@@ -66,15 +66,10 @@ public final class EventSweep {
    */
   public static Dataset<Row> sweep(Dataset<Row> requests, String key, String customer, String atSeconds,
       Dataset<Row> events, String eventSeconds, List<Running> runnings, List<Agg> aggs) {
-    Map<String, Running> byName = new LinkedHashMap<>();
-    runnings.forEach(r -> byName.put(r.name(), r));
+    Map<String, Running> byName = byName(runnings, aggs);
     // The probe offsets (seconds after the request, inclusive ends) every output needs.
     List<Long> offsets = new ArrayList<>();
     for (Agg a : aggs) {
-      Running r = byName.get(a.running());
-      if (r == null || (r.max() && a.fromSeconds() != Long.MIN_VALUE)) {
-        throw new IllegalArgumentException("Output " + a.name() + " needs a running sum or a maximum from the start");
-      }
       addOnce(offsets, a.toSeconds());
       if (a.fromSeconds() != Long.MIN_VALUE) {
         addOnce(offsets, a.fromSeconds() - 1);
@@ -109,6 +104,46 @@ public final class EventSweep {
       outs.add(r.max() ? total.as(a.name()) : org.apache.spark.sql.functions.coalesce(total, lit(0)).as(a.name()));
     }
     return atProbes.groupBy(col(key)).agg(outs.get(0), outs.subList(1, outs.size()).toArray(Column[]::new));
+  }
+
+  /**
+   * As {@link #sweep}, when every request is at the same second {@code at}: each window is then the same span of
+   * seconds for every customer, so its total is a sum over the customer's events in that span, grouped by customer,
+   * and the events are never sorted. The outputs equal the sweep's, type for type.
+   */
+  public static Dataset<Row> atInstant(Dataset<Row> requests, String key, String customer, long at,
+      Dataset<Row> events, String eventSeconds, List<Running> runnings, List<Agg> aggs) {
+    Map<String, Running> byName = byName(runnings, aggs);
+    List<Column> totals = new ArrayList<>();
+    List<Column> outs = new ArrayList<>(List.of(col(key)));
+    for (Agg a : aggs) {
+      Running r = byName.get(a.running());
+      Column second = col(eventSeconds);
+      Column in = second.leq(at + a.toSeconds());
+      if (a.fromSeconds() != Long.MIN_VALUE) {
+        in = in.and(second.geq(at + a.fromSeconds()));
+      }
+      totals.add(r.max() ? max(when(in, r.value())).as(a.name()) : sum(when(in, r.value().cast(MONEY))).as(a.name()));
+      outs.add(r.max() ? col(a.name())
+          : org.apache.spark.sql.functions.coalesce(col(a.name()), lit(0)).as(a.name()));
+    }
+    Dataset<Row> perCustomer = events.groupBy(col(customer))
+        .agg(totals.get(0), totals.subList(1, totals.size()).toArray(Column[]::new));
+    return requests.select(col(key), col(customer)).join(perCustomer, customer, "left")
+        .select(outs.toArray(Column[]::new));
+  }
+
+  /** The running totals by name; fails when an output reads none, or a window not from the start of a maximum. */
+  private static Map<String, Running> byName(List<Running> runnings, List<Agg> aggs) {
+    Map<String, Running> byName = new LinkedHashMap<>();
+    runnings.forEach(r -> byName.put(r.name(), r));
+    for (Agg a : aggs) {
+      Running r = byName.get(a.running());
+      if (r == null || (r.max() && a.fromSeconds() != Long.MIN_VALUE)) {
+        throw new IllegalArgumentException("Output " + a.name() + " needs a running sum or a maximum from the start");
+      }
+    }
+    return byName;
   }
 
   /** The running total at the probe of {@code offset} (an aggregate over the request's probe rows). */

@@ -17,8 +17,11 @@ import dev.leeway.config.LeewayConfig.FeatureSettings;
 import dev.leeway.contract.Cols;
 import dev.leeway.ingest.ConformedTables;
 import dev.leeway.io.InputError;
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -54,12 +57,31 @@ public final class PointInTimeFeatures {
    * activity as the features' windows: one column each, named by it, zero when no event falls in it.
    */
   public Dataset<Row> compute(Dataset<Row> index, String key, ConformedTables t, List<EventSweep.Agg> moreActivity) {
+    return compute(index, key, t, moreActivity, OptionalLong.empty());
+  }
+
+  /**
+   * The features of each customer of {@code customers} (unique customer_id) at the one instant {@code at}, by the
+   * definitions of {@link #compute(Dataset, String, ConformedTables)}, keyed by customer_id and with index_at = at.
+   * Every activity window then ends at the same instant, so activity is totalled by one grouping per customer
+   * instead of a sort.
+   */
+  public Dataset<Row> computeAt(Dataset<Row> customers, Instant at, ConformedTables t) {
+    if (at.getNano() != 0) {
+      throw new IllegalArgumentException("Features are taken at a whole second, not " + at);
+    }
+    Dataset<Row> index = customers.select(col(Cols.CUSTOMER_ID), lit(Timestamp.from(at)).as(INDEX_AT));
+    return compute(index, Cols.CUSTOMER_ID, t, List.of(), OptionalLong.of(at.getEpochSecond()));
+  }
+
+  private Dataset<Row> compute(Dataset<Row> index, String key, ConformedTables t, List<EventSweep.Agg> moreActivity,
+      OptionalLong instant) {
     Dataset<Row> idx = index.select(col(key), col(Cols.CUSTOMER_ID).as(CID), unix_seconds(col(INDEX_AT)).as(AT_S),
         to_date(col(INDEX_AT)).as("__at_day"));
     Dataset<Row> out = index;
     out = out.join(customerAttributes(index, key, t.customers()), key);
     out = out.join(valueAsOf(idx, key, t.clvSnapshots()), key, "left");
-    out = out.join(activity(idx, key, t.activity(), moreActivity), key, "left");
+    out = out.join(activity(idx, key, t.activity(), moreActivity, instant), key, "left");
     out = out.join(referralsBefore(idx, key, t.referrals()), key, "left");
     out = out.join(exceptionsBefore(idx, key, t.exceptions()), key, "left");
     return fill(out);
@@ -112,7 +134,8 @@ public final class PointInTimeFeatures {
         col("s." + Cols.RISK_FLAG).as(FeatureCols.RISK_FLAG));
   }
 
-  private Dataset<Row> activity(Dataset<Row> idx, String key, Dataset<Row> activity, List<EventSweep.Agg> more) {
+  private Dataset<Row> activity(Dataset<Row> idx, String key, Dataset<Row> activity, List<EventSweep.Agg> more,
+      OptionalLong instant) {
     List<EventSweep.Agg> aggs = new ArrayList<>();
     for (int w : settings.windowsDays()) {
       aggs.add(new EventSweep.Agg(FeatureCols.events(w), ActivityTotals.EVENTS, -w * DAY, -1));
@@ -121,7 +144,7 @@ public final class PointInTimeFeatures {
     aggs.add(new EventSweep.Agg("__last_ev_s", ActivityTotals.LAST, Long.MIN_VALUE, -1));
     aggs.add(new EventSweep.Agg("__churns_before", ActivityTotals.CHURNS, Long.MIN_VALUE, -1));
     aggs.addAll(more);
-    Dataset<Row> swept = ActivityTotals.sweep(idx, key, CID, AT_S, activity, aggs);
+    Dataset<Row> swept = ActivityTotals.sweep(idx, key, CID, AT_S, activity, aggs, instant);
     List<Column> out = new ArrayList<>();
     out.add(col(key));
     for (int w : settings.windowsDays()) {

@@ -142,9 +142,8 @@ public final class Scoring {
     facts.put("customers_churned", byStatus.getOrDefault("churned", 0L));
     facts.put("customers_not_yet_signed_up", byStatus.getOrDefault("not_yet_signed_up", 0L));
 
-    Dataset<Row> index = status.filter(col("__status").equalTo("active"))
-        .select(col(Cols.CUSTOMER_ID), lit(indexAt).as(FeatureCols.INDEX_AT));
-    Dataset<Row> features = new PointInTimeFeatures(config.features()).compute(index, Cols.CUSTOMER_ID, t);
+    Dataset<Row> features = new PointInTimeFeatures(config.features())
+        .computeAt(status.filter(col("__status").equalTo("active")), indexAt.toInstant(), t);
 
     // The team that would grant (for team budgets), grants already counted against the sporadic cap, and each
     // policy's requests in the request-rate window.

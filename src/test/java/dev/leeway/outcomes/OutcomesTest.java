@@ -202,4 +202,49 @@ class OutcomesTest {
     assertEquals(1, num(r, FeatureCols.events(30)), "an event late on the run date counts");
     assertEquals(300.0, num(r, FeatureCols.CLV), "the snapshot before the index day");
   }
+
+  @Test
+  void featuresAtOneInstantEqualThoseOfTheSweepForEveryCustomer() {
+    // Events on and either side of each window's ends (the index is 2025-07-01 00:00:00; windows are 30, 90 and 365
+    // days before it), churns, a missing amount, a customer without events and one whose events all come after.
+    Tables rows = new Tables().customer("C1", "2020-01-01", "CONSUMER").customer("C2", "2024-01-01", "SMB")
+        .customer("C3", "2025-06-01", "CONSUMER").customer("C4", "2020-01-01", "CONSUMER")
+        .event("C1", "2025-07-01 00:00:00", "PURCHASE", 1000.0)
+        .event("C1", "2025-06-30 23:59:59", "PURCHASE", 1.25)
+        .event("C1", "2025-06-01 00:00:00", "PURCHASE", 10.0)
+        .event("C1", "2025-05-31 23:59:59", "PURCHASE", 100.0)
+        .event("C1", "2025-04-02 00:00:00", "LOGIN", null)
+        .event("C1", "2024-07-01 00:00:00", "PURCHASE", 0.333333)
+        .event("C1", "2024-06-30 23:59:59", "CHURN", null)
+        .event("C2", "2025-03-01 12:00:00", "CHURN", null)
+        .event("C2", "2025-06-15 08:00:00", "PURCHASE", 42.5)
+        .event("C4", "2025-07-02 00:00:00", "PURCHASE", 5.0)
+        .clv("C1", "2025-06-01", 300, false);
+    ConformedTables t = rows.build();
+    java.time.Instant at = java.time.Instant.parse("2025-07-01T00:00:00Z");
+    Dataset<Row> index = t.customers().select(functions.col("customer_id"),
+        functions.lit(java.sql.Timestamp.from(at)).as(FeatureCols.INDEX_AT));
+    PointInTimeFeatures f = new PointInTimeFeatures(CFG.features());
+    Map<String, Row> swept = byCustomer(f.compute(index, "customer_id", t));
+    Map<String, Row> grouped = byCustomer(f.computeAt(t.customers(), at, t));
+    assertEquals(4, grouped.size());
+    assertEquals(swept.keySet(), grouped.keySet());
+    Dataset<Row> once = f.computeAt(t.customers(), at, t);
+    assertEquals(List.of(f.compute(index, "customer_id", t).schema().fields()), List.of(once.schema().fields()),
+        "the same columns and types");
+    for (String c : swept.keySet()) {
+      assertEquals(swept.get(c), grouped.get(c), "customer " + c);
+    }
+    assertEquals(2, num(grouped.get("C1"), FeatureCols.events(30)), "both ends of the 30-day window, not the index");
+    assertEquals(11.25, num(grouped.get("C1"), FeatureCols.spend(30)), 1e-12);
+    assertEquals(1, num(grouped.get("C1"), FeatureCols.CHURNED_BEFORE), "a churn a year before counts");
+  }
+
+  private static Map<String, Row> byCustomer(Dataset<Row> d) {
+    Map<String, Row> out = new HashMap<>();
+    for (Row r : d.collectAsList()) {
+      out.put(r.getAs("customer_id"), r);
+    }
+    return out;
+  }
 }
