@@ -163,6 +163,12 @@ public final class Scoring {
         .withColumn(ScoreCols.PAST_GRANTS, coalesce(col("__past_grants"), lit(0L)))
         .drop("__team", "__past_grants");
     features = materialize.apply(features);
+    // Predictions and reasons cost far more per row than reading the rows: spread them over every core, however
+    // few files the step above wrote.
+    int cores = spark.sparkContext().defaultParallelism();
+    if (features.rdd().getNumPartitions() < cores) {
+      features = features.repartition(cores);
+    }
 
     List<String> policies = policies(model.encoding());
     facts.put("policies", policies);

@@ -80,7 +80,10 @@ public final class AuditedWrite {
     if (main != null) {
       t.manageSnapshots().createBranch(branch, main.snapshotId()).commit();
     }
+    // Every row of a write has the one run date, so Iceberg's default distribution (rows clustered by partition) would
+    // send all of them to a single task, which writes a single file that every later stage reads in a single task.
     var writer = dated.writeTo(name + ".branch_" + branch)
+        .option("distribution-mode", "none")
         .option("mergeSchema", "true")
         .option("check-ordering", "false");
     for (Map.Entry<String, String> p : snapshotProperties.entrySet()) {
