@@ -66,7 +66,8 @@ public record LeewayConfig(
       int maxPolicyModels, int folds, long seed, double clipLow, double clipHigh, double overlapLow,
       double overlapHigh, int minCellRows, int minArmRows, double smdThreshold, double smdRelativeTolerance,
       String referredByFlexed, boolean placebo, double fdr, double sensitivityStrength, int roiHorizonDays,
-      int roiReferralWindowDays, int gbtMaxIter, int gbtMaxDepth) implements java.io.Serializable {
+      int roiReferralWindowDays, int gbtMaxIter, int gbtMaxDepth, long singleTaskMaxRows)
+      implements java.io.Serializable {
 
     /** Customers referred by a flexed customer: left out of both arms, or kept with the flag as a feature. */
     public static final String EXCLUDE = "exclude";
@@ -235,7 +236,8 @@ public record LeewayConfig(
         positive(c, "leeway.effects.roi_horizon_days"),
         positive(c, "leeway.effects.roi_referral_window_days"),
         positive(c, "leeway.effects.gbt.max_iter"),
-        positive(c, "leeway.effects.gbt.max_depth"));
+        positive(c, "leeway.effects.gbt.max_depth"),
+        nonNegativeInt(c, "leeway.effects.single_task_max_rows"));
     for (String moved : List.of("retention_horizon_days", "referral_window_days")) {
       if (c.has("leeway.train." + moved)) {
         throw new ConfigError("Configuration key leeway.train." + moved + " is gone: the uplift models learn the "

@@ -71,7 +71,8 @@ public final class Nuisance {
 
   private Dataset<Row> logisticPropensity(Dataset<Row> data, String treatmentCol) {
     double[][][] coef = new PolicyLogistic(design, settings.folds(), settings.ridgeRows(),
-        settings.policyShrinkageRows()).fit(data, ModelFeatures.VECTOR, CrossFit.FOLD, Cols.POLICY, treatmentCol)
+        settings.policyShrinkageRows()).fit(data, ModelFeatures.VECTOR, CrossFit.FOLD, Cols.POLICY, treatmentCol,
+            settings.singleTaskMaxRows())
         .byFold();
     Design dz = design;
     UserDefinedFunction predict = udf((UDF3<Vector, Integer, String, Double>) (x, fold, policy) ->

@@ -2,6 +2,10 @@ package dev.leeway.causal.nuisance;
 
 import static org.apache.spark.sql.functions.col;
 
+import dev.leeway.run.OneTask;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.ml.linalg.Vector;
@@ -16,7 +20,8 @@ import org.apache.spark.sql.Row;
  * starting Hessian without the fold) converge from there. Every pass is one aggregation; driver memory is a few
  * d x d blocks per group and fold.
  */
-final class PolicyLogistic {
+final class PolicyLogistic implements Serializable {
+  private static final long serialVersionUID = 1L;
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PolicyLogistic.class);
   private static final int MAX_NEWTON = 30;
   private static final int MAX_CHORD = 15;
@@ -40,19 +45,55 @@ final class PolicyLogistic {
    * Combined coefficients (pooled plus the group's deviation; the last group is "rest"): of the fit on all rows
    * {@code [group]}, and of each fold's model {@code [fold][group]}.
    */
-  record Fit(double[][] all, double[][][] byFold) {}
+  record Fit(double[][] all, double[][][] byFold) implements Serializable {}
 
-  /** Fits on {@code data} (feature vector, fold, policy, {@code labelCol} as 0/1 double). */
-  Fit fit(Dataset<Row> data, String vectorCol, String foldCol, String policyCol, String labelCol) {
-    JavaRDD<Row> rows = data.select(col(vectorCol), col(foldCol), col(policyCol), col(labelCol).cast("double"))
-        .javaRDD();
+  /**
+   * Fits on {@code data} (feature vector, fold, policy, {@code labelCol} as 0/1 double). Up to
+   * {@code singleTaskMaxRows} rows, every pass runs in one Spark task over the rows held in memory: on rows this few,
+   * a Spark job per Newton step costs more than the step.
+   */
+  Fit fit(Dataset<Row> data, String vectorCol, String foldCol, String policyCol, String labelCol,
+      long singleTaskMaxRows) {
+    Dataset<Row> rows = data.select(col(vectorCol), col(foldCol), col(policyCol), col(labelCol).cast("double"));
+    long count = rows.count();
+    if (count == 0) {
+      throw new IllegalStateException("Cannot fit the propensity model: no rows");
+    }
+    int d = design.dim();
+    if (count <= singleTaskMaxRows) {
+      return OneTask.run(rows, it -> {
+        List<Row> held = new ArrayList<>();
+        it.forEachRemaining(held::add);
+        return fit(add -> {
+          BlockSums s = new BlockSums(d);
+          try {
+            for (Row r : held) {
+              s = add.call(s, r);
+            }
+          } catch (Exception e) {
+            throw new IllegalStateException("Cannot fit the propensity model: " + e.getMessage(), e);
+          }
+          return s;
+        });
+      });
+    }
+    JavaRDD<Row> distributed = rows.javaRDD();
+    return fit(add -> distributed.treeAggregate(new BlockSums(d), add, BlockSums::merge, 2));
+  }
+
+  /** One pass over the rows (vector, fold, policy, label): every row folded into one new {@link BlockSums}. */
+  private interface Passes {
+    BlockSums over(Function2<BlockSums, Row, BlockSums> add);
+  }
+
+  private Fit fit(Passes rows) {
     int d = design.dim();
     int groups = design.groups() + 1;
     Design dz = design;
     int k = folds;
 
     // Unweighted moments per group (for the penalties) and the grant rate (for the start).
-    BlockSums moments = rows.treeAggregate(new BlockSums(d), (Function2<BlockSums, Row, BlockSums>) (s, r) -> {
+    BlockSums moments = rows.over((s, r) -> {
       Design.Sparse z = dz.expand((Vector) r.get(0), dz.buffer());
       int g = dz.group(r.getString(2));
       s.addVec(2L * g, z, 1.0);
@@ -62,7 +103,7 @@ final class PolicyLogistic {
       s.addVec(2L * g + 1, z, 1.0);
       s.total += r.getDouble(3);
       return s;
-    }, BlockSums::merge, 2);
+    });
     double n = 0;
     double[] sum = new double[d];
     double[] sumSq = new double[d];
@@ -98,7 +139,7 @@ final class PolicyLogistic {
     BlockSums last = null;
     for (int it = 0; it < MAX_NEWTON; it++) {
       double[][] coef = combined(theta);
-      BlockSums s = rows.treeAggregate(new BlockSums(d), (Function2<BlockSums, Row, BlockSums>) (acc, r) -> {
+      BlockSums s = rows.over((acc, r) -> {
         Design.Sparse z = dz.expand((Vector) r.get(0), dz.buffer());
         int g = dz.group(r.getString(2));
         int f = r.getInt(1);
@@ -110,7 +151,7 @@ final class PolicyLogistic {
         // log(1 + e^eta) - t * eta, stable for large |eta|
         acc.total += Math.max(eta, 0) + Math.log1p(Math.exp(-Math.abs(eta))) - t * eta;
         return acc;
-      }, BlockSums::merge, 2);
+      });
       double objective = s.total + penalty(theta, p0, pg);
       if (previous != null && objective > previousObjective + 1e-9 * Math.abs(previousObjective)) {
         // The full step overshot: go half way back and evaluate again.
@@ -156,7 +197,7 @@ final class PolicyLogistic {
       for (int f = 0; f < k; f++) {
         coefs[f] = combined(thetas[f]);
       }
-      BlockSums s = rows.treeAggregate(new BlockSums(d), (Function2<BlockSums, Row, BlockSums>) (acc, r) -> {
+      BlockSums s = rows.over((acc, r) -> {
         Design.Sparse z = dz.expand((Vector) r.get(0), dz.buffer());
         int g = dz.group(r.getString(2));
         int own = r.getInt(1);
@@ -168,7 +209,7 @@ final class PolicyLogistic {
           }
         }
         return acc;
-      }, BlockSums::merge, 2);
+      });
       double change = 0;
       for (int f = 0; f < k; f++) {
         double[] step = newtonStep(systems[f], gradients(s, f, d, groups), thetas[f], p0, pg, d, groups);

@@ -2,6 +2,7 @@ package dev.leeway.uplift.local;
 
 import static org.apache.spark.sql.functions.col;
 
+import dev.leeway.run.OneTask;
 import java.io.Serializable;
 import java.util.Iterator;
 import org.apache.spark.ml.classification.LogisticRegression;

@@ -3,7 +3,7 @@ package dev.leeway.uplift.trees;
 import static org.apache.spark.sql.functions.col;
 
 import dev.leeway.uplift.local.LabelledRows;
-import dev.leeway.uplift.local.OneTask;
+import dev.leeway.run.OneTask;
 import java.util.Iterator;
 import org.apache.spark.ml.regression.DecisionTreeRegressionModel;
 import org.apache.spark.ml.regression.GBTRegressionModel;

@@ -1,6 +1,7 @@
 package dev.leeway.causal.nuisance;
 
 import static org.apache.spark.sql.functions.col;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,7 +65,7 @@ class PolicyModelsTest {
   @Test
   void eachPolicyGetsItsOwnGrantRule() {
     Design d = design(0);
-    PolicyLogistic.Fit fit = new PolicyLogistic(d, FOLDS, 1e-3, 200).fit(data, "v", "fold", "policy", "t");
+    PolicyLogistic.Fit fit = new PolicyLogistic(d, FOLDS, 1e-3, 200).fit(data, "v", "fold", "policy", "t", 0);
     double upLow = sigmoid(predict(d, fit.all()[d.group("UP")], 0.5, "UP"));
     double upHigh = sigmoid(predict(d, fit.all()[d.group("UP")], 2.5, "UP"));
     double downLow = sigmoid(predict(d, fit.all()[d.group("DOWN")], 0.5, "DOWN"));
@@ -83,16 +84,30 @@ class PolicyModelsTest {
   @Test
   void foldModelsAreTheFitsWithoutTheirFold() {
     Design d = design(0);
-    PolicyLogistic.Fit all = new PolicyLogistic(d, FOLDS, 1e-3, 200).fit(data, "v", "fold", "policy", "t");
+    PolicyLogistic.Fit all = new PolicyLogistic(d, FOLDS, 1e-3, 200).fit(data, "v", "fold", "policy", "t", 0);
     for (int k = 0; k < FOLDS; k++) {
       PolicyLogistic.Fit without = new PolicyLogistic(d, FOLDS, 1e-3, 200)
-          .fit(data.filter(col("fold").notEqual(k)), "v", "fold", "policy", "t");
+          .fit(data.filter(col("fold").notEqual(k)), "v", "fold", "policy", "t", Long.MAX_VALUE);
       for (String p : List.of("UP", "DOWN")) {
         for (double x : new double[] {0.2, 1.5, 2.8}) {
           double a = sigmoid(predict(d, all.byFold()[k][d.group(p)], x, p));
           double b = sigmoid(predict(d, without.all()[d.group(p)], x, p));
           assertEquals(b, a, 2e-3, "fold " + k + ", " + p + " at x = " + x);
         }
+      }
+    }
+  }
+
+  @Test
+  void oneTaskAndOneJobPerStepGiveTheSameFit() {
+    Design d = design(0);
+    PolicyLogistic.Fit jobs = new PolicyLogistic(d, FOLDS, 1e-3, 200).fit(data, "v", "fold", "policy", "t", 0);
+    PolicyLogistic.Fit oneTask = new PolicyLogistic(d, FOLDS, 1e-3, 200)
+        .fit(data, "v", "fold", "policy", "t", Long.MAX_VALUE);
+    for (int g = 0; g <= d.groups(); g++) {
+      assertArrayEquals(jobs.all()[g], oneTask.all()[g], 1e-9, "group " + g);
+      for (int k = 0; k < FOLDS; k++) {
+        assertArrayEquals(jobs.byFold()[k][g], oneTask.byFold()[k][g], 1e-9, "group " + g + ", fold " + k);
       }
     }
   }

@@ -1,4 +1,4 @@
-package dev.leeway.uplift.local;
+package dev.leeway.run;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
