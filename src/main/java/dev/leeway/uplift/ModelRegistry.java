@@ -38,6 +38,21 @@ public final class ModelRegistry {
   private final Path root;
   private final Configuration conf;
 
+  /**
+   * The encodings and learners of the versions this process saved or loaded, by version folder and the time it was
+   * written: a version never changes, so a nightly's score and report use what train saved, or what score loaded,
+   * instead of reading it again (Spark ML's readers run several Spark jobs per model part). The few latest only.
+   */
+  private static final Map<String, Fitted> FITTED = java.util.Collections.synchronizedMap(
+      new LinkedHashMap<>(8, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Fitted> eldest) {
+          return size() > 4;
+        }
+      });
+
+  private record Fitted(PipelineModel encoding, Map<String, UpliftModel> models) {}
+
   public ModelRegistry(String outputRoot, Configuration conf) {
     this.root = new Path(outputRoot, "models");
     this.conf = conf;
@@ -114,6 +129,7 @@ public final class ModelRegistry {
         throw new IOException("Cannot save model " + version + ": rename of " + staging + " to " + dir(version)
             + " failed");
       }
+      FITTED.put(written(version), new Fitted(encoding, Map.copyOf(models)));
     } finally {
       fs.delete(staging, true);
     }
@@ -245,11 +261,29 @@ public final class ModelRegistry {
           + missing + ". Retrain with `leeway train`, or restore the feature configuration the model was trained "
           + "with (leeway.features.*)");
     }
+    String written = written(version);
+    Fitted fitted = FITTED.get(written);
+    if (fitted == null) {
+      Map<String, UpliftModel> models = new LinkedHashMap<>();
+      for (String outcome : ((Map<String, Object>) meta.get("outcomes")).keySet()) {
+        models.put(outcome, UpliftModel.load(new Path(dir(version), outcome).toString()));
+      }
+      fitted = new Fitted(PipelineModel.load(new Path(dir(version), "encoding").toString()), models);
+      FITTED.put(written, fitted);
+    }
     Map<String, UpliftModel> models = new LinkedHashMap<>();
     for (String outcome : ((Map<String, Object>) meta.get("outcomes")).keySet()) {
-      models.put(outcome, UpliftModel.load(new Path(dir(version), outcome).toString()));
+      models.put(outcome, fitted.models().get(outcome));
     }
-    return new Loaded(version, meta, new ModelFeatures(numeric, categorical),
-        PipelineModel.load(new Path(dir(version), "encoding").toString()), models);
+    return new Loaded(version, meta, new ModelFeatures(numeric, categorical), fitted.encoding(), models);
+  }
+
+  /**
+   * A version's folder and when its metadata was written (a file's time, which object stores keep too): a folder
+   * deleted and written again is another entry.
+   */
+  private String written(String version) throws IOException {
+    Path metadata = fs().makeQualified(new Path(dir(version), "metadata.json"));
+    return metadata + "@" + fs().getFileStatus(metadata).getModificationTime();
   }
 }

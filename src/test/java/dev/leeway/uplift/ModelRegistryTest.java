@@ -81,6 +81,14 @@ class ModelRegistryTest {
       double expected = r.getDouble(0) >= 5 ? 1.0 : 0.0;
       assertEquals(expected, r.getDouble(1), 0.35, "the reloaded T-learner's uplift at tenure " + r.getDouble(0));
     }
+    // This process keeps what it saved; read from disk (a copy of the folder this process has not seen), the model
+    // predicts exactly the same.
+    Path copy = tmp.resolve("copy");
+    copyTree(tmp.resolve("models").resolve("2026-11-01-a1"), copy.resolve("models").resolve("2026-11-01-a1"));
+    ModelRegistry.Loaded fromDisk = new ModelRegistry(copy.toString(), TestSpark.session().sparkContext()
+        .hadoopConfiguration()).load("2026-11-01-a1", List.of(rows().columns()));
+    assertEquals(scored, fromDisk.predict(rows(), "retention_90d", "uplift").orderBy("customer_id")
+        .select("tenure", "uplift").collectAsList());
     // A version is never replaced.
     Map<String, Object> other = new LinkedHashMap<>(meta);
     other.put("learner", "s_learner");
@@ -103,18 +111,66 @@ class ModelRegistryTest {
   }
 
   @Test
-  void loadingAModelWhoseFeaturesTheDataLacksFailsNamingThem() throws Exception {
+  void aVersionFolderWrittenAgainIsReadAgainNotTakenFromWhatThisProcessKept() throws Exception {
+    ModelRegistry registry = savedV1();
+    registry.load("v1", List.of(rows().columns()));
+    // Someone deletes the folder and a new model is written under the same name: it is the one loaded.
+    deleteTree(tmp.resolve("models").resolve("v1"));
+    ModelFeatures features = new ModelFeatures(List.of("tenure"), List.of("policy"));
+    Dataset<Row> prepared = features.prepare(rows());
+    PipelineModel encoding = features.fit(prepared);
+    Dataset<Row> reversed = prepared.withColumn(UpliftEstimator.Y, org.apache.spark.sql.functions.when(
+        org.apache.spark.sql.functions.col(UpliftEstimator.T).equalTo(1.0)
+            .and(org.apache.spark.sql.functions.col("tenure").lt(5)), 1.0).otherwise(0.0));
+    registry.save("v1", encoding, Map.of("retention_90d", tLearner(ModelFeatures.transform(encoding, reversed))),
+        v1Metadata(), "{}");
+    for (Row r : registry.load("v1", List.of(rows().columns())).predict(rows(), "retention_90d", "uplift")
+        .select("tenure", "uplift").collectAsList()) {
+      assertEquals(r.getDouble(0) < 5 ? 1.0 : 0.0, r.getDouble(1), 0.35, "the new model's uplift at tenure "
+          + r.getDouble(0));
+    }
+  }
+
+  /** A registry under the test's folder holding version v1: a T-learner on {@link #rows()}. */
+  private ModelRegistry savedV1() throws java.io.IOException {
     ModelFeatures features = new ModelFeatures(List.of("tenure"), List.of("policy"));
     Dataset<Row> prepared = features.prepare(rows());
     PipelineModel encoding = features.fit(prepared);
     ModelRegistry registry = new ModelRegistry(tmp.toString(), TestSpark.session().sparkContext()
         .hadoopConfiguration());
+    registry.save("v1", encoding, Map.of("retention_90d", tLearner(ModelFeatures.transform(encoding, prepared))),
+        v1Metadata(), "{}");
+    return registry;
+  }
+
+  private static Map<String, Object> v1Metadata() {
     Map<String, Object> meta = new LinkedHashMap<>();
     meta.put("learner", "t_learner");
     meta.put("outcomes", Map.of("retention_90d", Map.of()));
     meta.put("features", Map.of("numeric", List.of("tenure"), "categorical", List.of("policy")));
-    registry.save("v1", encoding, Map.of("retention_90d", tLearner(ModelFeatures.transform(encoding, prepared))),
-        meta, "{}");
+    return meta;
+  }
+
+  private static void copyTree(Path from, Path to) throws java.io.IOException {
+    java.nio.file.Files.createDirectories(to.getParent());
+    try (var paths = java.nio.file.Files.walk(from)) {
+      for (Path p : paths.toList()) {
+        java.nio.file.Files.copy(p, to.resolve(from.relativize(p).toString()));
+      }
+    }
+  }
+
+  private static void deleteTree(Path dir) throws java.io.IOException {
+    try (var paths = java.nio.file.Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        java.nio.file.Files.delete(p);
+      }
+    }
+  }
+
+  @Test
+  void loadingAModelWhoseFeaturesTheDataLacksFailsNamingThem() throws Exception {
+    ModelRegistry registry = savedV1();
     InputError e = assertThrows(InputError.class, () -> registry.load("v1", List.of("customer_id", "policy")));
     assertTrue(e.getMessage().contains("[tenure]") && e.getMessage().contains("v1"), e.getMessage());
   }
