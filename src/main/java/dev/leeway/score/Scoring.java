@@ -163,12 +163,6 @@ public final class Scoring {
         .withColumn(ScoreCols.PAST_GRANTS, coalesce(col("__past_grants"), lit(0L)))
         .drop("__team", "__past_grants");
     features = materialize.apply(features);
-    // Predictions and reasons cost far more per row than reading the rows: spread them over every core, however
-    // few files the step above wrote.
-    int cores = spark.sparkContext().defaultParallelism();
-    if (features.rdd().getNumPartitions() < cores) {
-      features = features.repartition(cores);
-    }
 
     List<String> policies = policies(model.encoding());
     facts.put("policies", policies);
@@ -184,6 +178,13 @@ public final class Scoring {
             greatest(lit(1.0), col(FeatureCols.TENURE_DAYS).cast("double"))))
         .drop("__requested");
     List<RequestRates.Params> rates = RequestRates.fit(rows, REQUESTS_IN_WINDOW, EXPOSURE_DAYS);
+    // Encoding, predictions and reasons cost far more per row than reading the rows: spread them over every core,
+    // however few files the features step wrote (only these rows; the rates above and the reference read them as
+    // they are). The rows have the features' partitions: the policies are joined to every task.
+    int cores = spark.sparkContext().defaultParallelism();
+    if (features.rdd().getNumPartitions() < cores) {
+      rows = rows.repartition(cores);
+    }
     rows = rows.withColumn(ScoreCols.EXPECTED_REQUESTS, RequestRates.expected(rates, col(Cols.POLICY),
         col(REQUESTS_IN_WINDOW), col(EXPOSURE_DAYS)));
 
