@@ -120,4 +120,36 @@ class ContractValidatorTest {
     assertReason(r, "A@3", "duplicate exception_id (first kept at f.csv row 2)");
     assertEquals(List.of(), r.get("B@4"), "another key is untouched");
   }
+
+  @Test
+  void anEventIsADuplicateOnlyWhenEveryColumnOfItsKeyIsEqualAMissingAmountIncluded() {
+    StructType schema = new StructType().add("customer_id", DataTypes.StringType).add("event_at", DataTypes.StringType)
+        .add("event_type", DataTypes.StringType).add("amount", DataTypes.StringType)
+        .add(Cols.Q_SOURCE_FILE, DataTypes.StringType).add(Cols.Q_SOURCE_ROW, DataTypes.LongType);
+    List<Row> data = new ArrayList<>();
+    String[][] events = {
+        {"C1", "2026-10-01 10:00:00", "PURCHASE", "10"},
+        {"C1", "2026-10-01 10:00:00", "purchase", "10.0"}, // the same event once typed: a duplicate of row 1
+        {"C1", "2026-10-01 10:00:00", "PURCHASE", "11"}, // another amount: another event
+        {"C1", "2026-10-01 10:00:01", "PURCHASE", "10"}, // another second
+        {"C2", "2026-10-01 10:00:00", "PURCHASE", "10"}, // another customer
+        {"C1", "2026-10-01 10:00:00", "LOGIN", null},
+        {"C1", "2026-10-01 10:00:00", "LOGIN", ""}, // both amounts missing: equal keys
+    };
+    for (int i = 0; i < events.length; i++) {
+      data.add(RowFactory.create(events[i][0], events[i][1], events[i][2], events[i][3], "a.csv", (long) (i + 1)));
+    }
+    ContractValidator v = new ContractValidator(Contracts.ACTIVITY, RUN_DATE, 40);
+    Dataset<Row> checked = v.markDuplicates(v.check(TestSpark.session().createDataFrame(data, schema)),
+        Cols.Q_SOURCE_FILE, Cols.Q_SOURCE_ROW);
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    for (Row r : checked.collectAsList()) {
+      List<String> reasons = r.getList(r.fieldIndex(ContractValidator.REASONS));
+      if (!reasons.isEmpty()) {
+        out.put(r.getAs(Cols.Q_SOURCE_FILE) + "@" + r.getAs(Cols.Q_SOURCE_ROW), reasons);
+      }
+    }
+    String key = "duplicate customer_id, event_at, event_type, amount (first kept at a.csv row ";
+    assertEquals(Map.of("a.csv@2", List.of(key + "1)"), "a.csv@7", List.of(key + "6)")), out);
+  }
 }
