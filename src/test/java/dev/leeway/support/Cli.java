@@ -73,7 +73,8 @@ public final class Cli {
     java.util.List<String> cmd = new java.util.ArrayList<>();
     cmd.add(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--add-opens") || a.startsWith("-Djdk.") || a.startsWith("-Dio.netty") || a.startsWith("-Xmx")) {
+      if (a.startsWith("--add-opens") || a.startsWith("-Djdk.") || a.startsWith("-Dio.netty") || a.startsWith("-Xmx")
+          || a.startsWith("-XX:+Use")) {
         cmd.add(a);
       }
     }
