@@ -89,21 +89,23 @@ public final class Explainer implements Serializable {
    * name). {@code base} is the caller's own prediction of {@code x}, so it is not computed twice.
    */
   public List<Reason> reasons(double[] x, double base) {
-    List<Reason> all = new ArrayList<>();
+    List<Integer> moved = new ArrayList<>();
     // All features' variations at once: a model that knows its trees answers them without scoring each in full.
     double[] varied = scorer.variants(x, variations);
     for (int i = 0; i < groups.length; i++) {
-      Group g = groups[i];
-      if (variations.same(x, i)) {
-        continue;
-      }
-      double effect = base - varied[i];
-      if (Math.abs(effect) > NEGLIGIBLE) {
-        all.add(new Reason(g.feature(), effect > 0 ? "raises" : "lowers", effect, text(g, x)));
+      if (!variations.same(x, i) && Math.abs(base - varied[i]) > NEGLIGIBLE) {
+        moved.add(i);
       }
     }
-    all.sort(Comparator.comparingDouble((Reason r) -> -Math.abs(r.effect())).thenComparing(Reason::feature));
-    return List.copyOf(all.subList(0, Math.min(count, all.size())));
+    moved.sort(Comparator.comparingDouble((Integer i) -> -Math.abs(base - varied[i]))
+        .thenComparing(i -> groups[i].feature()));
+    // Only the reasons kept are put in words: the text costs more than the model's answers.
+    List<Reason> out = new ArrayList<>();
+    for (int i : moved.subList(0, Math.min(count, moved.size()))) {
+      double effect = base - varied[i];
+      out.add(new Reason(groups[i].feature(), effect > 0 ? "raises" : "lowers", effect, text(groups[i], x)));
+    }
+    return List.copyOf(out);
   }
 
   private String text(Group g, double[] x) {
