@@ -91,76 +91,57 @@ public final class IngestJob implements Stage {
         }
         raws.add(raw);
       }
-      Dataset<Row> customerIds = null;
-      long customerCount = 0;
-      List<IngestGates.Measures> measures = new ArrayList<>();
       // Rows of the previous ingest per table: for the rows-change gates, and the rows daily drops are added to.
       Map<String, Long> previousTotals = previousTotals(ctx, previous, contracts);
-      try {
-        for (int i = 0; i < raws.size(); i++) {
-          TableContract contract = contracts.get(i);
-          ContractValidator validator =
-              new ContractValidator(contract, ctx.runDate(), cfg.ingest().maxReasonValueChars(),
-                  new ContractValidator.Hygiene(cfg.ingest().nullTokens(), cfg.ingest().maxFieldChars(),
-                      cfg.ingest().maxFieldLines(), cfg.ingest().csv().delimiter()));
-          // Parsing and the rules run once, into the cache; the marks that need the whole table (duplicates, unknown
-          // customers) join small tables sent to every task, so the wide rows are never shuffled.
-          List<Dataset<Row>> cached = new ArrayList<>();
-          Dataset<Row> raw = raws.get(i).rows();
-          if (raws.get(i).dated() && previous.isPresent()) {
-            raw = withPendingReferences(ctx, previous.get(), contract, raw, metrics);
-          }
-          Dataset<Row> validated = cache(validator.check(raw), cached);
-          Dataset<Row> checked = validated;
-          boolean narrow = true;
-          var firsts = validator.duplicateFirsts(validated, Cols.Q_SOURCE_FILE, Cols.Q_SOURCE_ROW);
-          if (firsts.isPresent()) {
-            Dataset<Row> f = cache(firsts.get(), cached);
-            boolean small = f.count() <= BROADCAST_ROWS;
-            narrow = small;
-            checked = validator.markDuplicates(validated, small ? broadcast(f) : f, Cols.Q_SOURCE_FILE,
-                Cols.Q_SOURCE_ROW);
-          }
-          if (customerIds != null) {
-            boolean small = customerCount <= BROADCAST_ROWS;
-            narrow &= small;
-            checked = markUnknownCustomers(checked, contract, small ? broadcast(customerIds) : customerIds);
-          }
-          if (!narrow) {
-            // A join that shuffles is done once, not by each of the counts and writes below.
-            checked = cache(checked, cached);
-          }
-          Dataset<Row> base = null;
-          if (raws.get(i).dated()) {
-            metrics.put(contract.name() + " drops", raws.get(i).drops());
-            if (previous.isPresent()) {
-              base = ctx.input(previous.get(), NAME, conformedTable(contract.name()), "add daily drops to "
-                  + previous.get() + "'s " + contract.name()).orElse(null);
-              metrics.put(contract.name() + " added to", previous.get().toString());
-            }
-          }
-          Written w;
-          try {
-            // Rows read, counted from the validated rows: the joins above add at most one match to a row.
-            long rowsIn = validated.count();
-            w = writeTable(checked, rowsIn, contract, audit, base, previousTotals.getOrDefault(contract.name(), 0L),
-                metrics, cached);
-          } finally {
-            cached.forEach(Dataset::unpersist);
-          }
-          counts.put(contract.name(), w.counts());
-          measures.add(new IngestGates.Measures(contract, w.counts(), w.rowsTotal(), raws.get(i).header(),
-              newest(contract, w.onBranch())));
-          if (contract.name().equals(Contracts.CUSTOMERS.name())) {
-            customerIds = audit.onBranch(conformedTable(contract.name())).select(col(Cols.CUSTOMER_ID).as(KNOWN_ID))
-                .distinct().persist(StorageLevel.MEMORY_AND_DISK());
-            customerCount = w.rowsTotal();
+      // What each table reads besides its raw files, found here, in order, before any table is checked.
+      List<TableInput> inputs = new ArrayList<>();
+      for (int i = 0; i < raws.size(); i++) {
+        TableContract contract = contracts.get(i);
+        RawTable rawTable = raws.get(i);
+        Map<String, Object> tableMetrics = new LinkedHashMap<>();
+        Dataset<Row> raw = rawTable.rows();
+        if (rawTable.dated() && previous.isPresent()) {
+          raw = withPendingReferences(ctx, previous.get(), contract, raw, tableMetrics);
+        }
+        Dataset<Row> base = null;
+        if (rawTable.dated()) {
+          tableMetrics.put(contract.name() + " drops", rawTable.drops());
+          if (previous.isPresent()) {
+            base = ctx.input(previous.get(), NAME, conformedTable(contract.name()), "add daily drops to "
+                + previous.get() + "'s " + contract.name()).orElse(null);
+            tableMetrics.put(contract.name() + " added to", previous.get().toString());
           }
         }
+        inputs.add(new TableInput(contract, rawTable, raw, base, previousTotals.getOrDefault(contract.name(), 0L),
+            tableMetrics));
+      }
+      // Customers first: the other tables' references are checked against them. The other tables are then checked
+      // and written at once: on small inputs most of a table's time is planning, code generation and commits on the
+      // driver, which overlap; on large ones the tasks share the cores as they would in turn.
+      Map<String, Checked> done = new LinkedHashMap<>();
+      Dataset<Row> customerIds = null;
+      try {
+        TableInput customers = inputs.stream().filter(t -> t.contract().name().equals(Contracts.CUSTOMERS.name()))
+            .findFirst().orElseThrow();
+        Checked c = ingestTable(ctx, audit, customers, null, 0);
+        done.put(customers.contract().name(), c);
+        customerIds = audit.onBranch(conformedTable(customers.contract().name()))
+            .select(col(Cols.CUSTOMER_ID).as(KNOWN_ID)).distinct().persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> ids = customerIds;
+        List<TableInput> others = inputs.stream().filter(t -> t != customers).toList();
+        done.putAll(concurrently(others, t -> ingestTable(ctx, audit, t, ids, c.written().rowsTotal())));
       } finally {
         if (customerIds != null) {
           customerIds.unpersist();
         }
+      }
+      List<IngestGates.Measures> measures = new ArrayList<>();
+      for (TableInput t : inputs) {
+        Checked c = done.get(t.contract().name());
+        metrics.putAll(t.metrics());
+        counts.put(t.contract().name(), c.written().counts());
+        measures.add(new IngestGates.Measures(t.contract(), c.written().counts(), c.written().rowsTotal(),
+            t.raw().header(), c.newest()));
       }
       GateLog gateLog = new GateLog(ctx.spark(), ctx.catalog());
       Gates gates = IngestGates.judge(cfg.gates(), ctx.runDate(), measures, previousTotals, previous, gateLog);
@@ -172,6 +153,110 @@ public final class IngestJob implements Stage {
       return audit;
     }).published();
     return new StageResult(NAME, counts, ctx.describe(snapshots), warnings, metrics);
+  }
+
+  /** One table to ingest: its contract, raw files and rows, the rows daily drops add to, and its own metrics. */
+  private record TableInput(TableContract contract, RawTable raw, Dataset<Row> rows, Dataset<Row> base,
+      long previousTotal, Map<String, Object> metrics) {}
+
+  /** A table written to the audit branch, and the newest date in it (for the freshness gate). */
+  private record Checked(Written written, java.util.Optional<java.time.LocalDate> newest) {}
+
+  /**
+   * Checks a table's rows against its contract and writes its conformed rows and quarantine to the audit branch.
+   * Parsing and the rules run once, into the cache; the marks that need the whole table (duplicates, unknown
+   * customers: {@code customerIds}, none for customers themselves) join small tables sent to every task, so the wide
+   * rows are never shuffled.
+   */
+  private static Checked ingestTable(StageContext ctx, AuditedWrite audit, TableInput t, Dataset<Row> customerIds,
+      long customerCount) {
+    LeewayConfig cfg = ctx.config();
+    TableContract contract = t.contract();
+    ContractValidator validator = new ContractValidator(contract, ctx.runDate(), cfg.ingest().maxReasonValueChars(),
+        new ContractValidator.Hygiene(cfg.ingest().nullTokens(), cfg.ingest().maxFieldChars(),
+            cfg.ingest().maxFieldLines(), cfg.ingest().csv().delimiter()));
+    List<Dataset<Row>> cached = new ArrayList<>();
+    try {
+      Dataset<Row> validated = cache(validator.check(t.rows()), cached);
+      Dataset<Row> checked = validated;
+      boolean narrow = true;
+      var firsts = validator.duplicateFirsts(validated, Cols.Q_SOURCE_FILE, Cols.Q_SOURCE_ROW);
+      if (firsts.isPresent()) {
+        Dataset<Row> f = cache(firsts.get(), cached);
+        boolean small = f.count() <= BROADCAST_ROWS;
+        narrow = small;
+        checked = validator.markDuplicates(validated, small ? broadcast(f) : f, Cols.Q_SOURCE_FILE,
+            Cols.Q_SOURCE_ROW);
+      }
+      if (customerIds != null) {
+        boolean small = customerCount <= BROADCAST_ROWS;
+        narrow &= small;
+        checked = markUnknownCustomers(checked, contract, small ? broadcast(customerIds) : customerIds);
+      }
+      if (!narrow) {
+        // A join that shuffles is done once, not by each of the writes below.
+        checked = cache(checked, cached);
+      }
+      // Rows read, counted from the validated rows: the joins above add at most one match to a row.
+      long rowsIn = validated.count();
+      Written w = writeTable(checked, rowsIn, contract, audit, t.base(), t.previousTotal(), t.metrics(), cached);
+      return new Checked(w, newest(contract, w.onBranch()));
+    } finally {
+      cached.forEach(Dataset::unpersist);
+    }
+  }
+
+  /**
+   * Runs {@code work} for every table at once, each in its own thread (Spark runs their jobs side by side), and
+   * returns the results by table name in the given order. Waits for all; when any failed, throws the first failure
+   * in table order.
+   */
+  private static Map<String, Checked> concurrently(List<TableInput> tables, TableWork work) throws Exception {
+    Map<String, Checked> out = new LinkedHashMap<>();
+    if (tables.isEmpty()) {
+      return out;
+    }
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(tables.size(),
+        r -> {
+          Thread th = new Thread(r, "leeway-ingest-" + java.util.UUID.randomUUID().toString().substring(0, 8));
+          th.setDaemon(true);
+          return th;
+        });
+    try {
+      List<java.util.concurrent.Future<Checked>> futures = new ArrayList<>();
+      for (TableInput t : tables) {
+        futures.add(pool.submit(() -> work.run(t)));
+      }
+      Throwable failure = null;
+      for (int i = 0; i < tables.size(); i++) {
+        try {
+          out.put(tables.get(i).contract().name(), futures.get(i).get());
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (failure == null) {
+            failure = e.getCause();
+          } else {
+            failure.addSuppressed(e.getCause());
+          }
+        }
+      }
+      if (failure instanceof Exception e) {
+        throw e;
+      }
+      if (failure instanceof Error e) {
+        throw e;
+      }
+      if (failure != null) {
+        throw new IllegalStateException(failure);
+      }
+      return out;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @FunctionalInterface
+  private interface TableWork {
+    Checked run(TableInput table) throws Exception;
   }
 
   /**
@@ -294,7 +379,7 @@ public final class IngestJob implements Stage {
    * unknown customers again, on every row: so the conformed rows and the rejected rows are each read once. The
    * rejected rows, few, are kept for the quarantine's write and its counts by reason.
    */
-  private Written writeTable(Dataset<Row> checked, long rowsIn, TableContract contract, AuditedWrite audit,
+  private static Written writeTable(Dataset<Row> checked, long rowsIn, TableContract contract, AuditedWrite audit,
       Dataset<Row> base, long baseRows, Map<String, Object> metrics, List<Dataset<Row>> cached) {
     Column valid = size(col(ContractValidator.REASONS)).equalTo(0);
     Set<String> contractCols = Set.copyOf(contract.columnNames());

@@ -94,8 +94,10 @@ public final class AuditedWrite {
     } catch (org.apache.spark.sql.catalyst.analysis.NoSuchTableException e) {
       throw new IllegalStateException("Table " + name + " vanished while writing", e);
     }
-    if (!written.contains(table)) {
-      written.add(table);
+    synchronized (written) {
+      if (!written.contains(table)) {
+        written.add(table);
+      }
     }
     return onBranch(table);
   }
