@@ -218,14 +218,18 @@ public final class IngestJob implements Stage {
     }
     java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(tables.size(),
         r -> {
-          Thread th = new Thread(r, "leeway-ingest-" + java.util.UUID.randomUUID().toString().substring(0, 8));
+          Thread th = new Thread(r);
           th.setDaemon(true);
           return th;
         });
     try {
       List<java.util.concurrent.Future<Checked>> futures = new ArrayList<>();
       for (TableInput t : tables) {
-        futures.add(pool.submit(() -> work.run(t)));
+        futures.add(pool.submit(() -> {
+          // Thread dumps and profiles name the table each thread works on.
+          Thread.currentThread().setName("leeway-ingest-" + t.contract().name());
+          return work.run(t);
+        }));
       }
       Throwable failure = null;
       for (int i = 0; i < tables.size(); i++) {
@@ -333,11 +337,6 @@ public final class IngestJob implements Stage {
     return out;
   }
 
-  /**
-   * Writes a table's conformed rows and quarantine to the audit branch and checks the counts. With {@code base} (the
-   * previous ingest's conformed rows of a table that arrives as daily drops) the conformed rows are the base, less
-   * the rows whose unique key a new row carries (replaced), plus the new rows.
-   */
   /** A table as written to the audit branch: the counts of this run's rows, and the branch's rows of the date. */
   private record Written(TableCounts counts, long rowsTotal, Dataset<Row> onBranch) {}
 
@@ -375,8 +374,12 @@ public final class IngestJob implements Stage {
   }
 
   /**
-   * Each pass over {@code checked} parses nothing (its rows are cached) but does the joins that mark duplicates and
-   * unknown customers again, on every row: so the conformed rows and the rejected rows are each read once. The
+   * Writes a table's conformed rows and quarantine to the audit branch and checks the counts. With {@code base} (the
+   * previous ingest's conformed rows of a table that arrives as daily drops) the conformed rows are the base, less
+   * the rows whose unique key a new row carries (replaced), plus the new rows.
+   *
+   * <p>Each pass over {@code checked} parses nothing (its rows are cached) but does the joins that mark duplicates
+   * and unknown customers again, on every row: so the conformed rows and the rejected rows are each read once. The
    * rejected rows, few, are kept for the quarantine's write and its counts by reason.
    */
   private static Written writeTable(Dataset<Row> checked, long rowsIn, TableContract contract, AuditedWrite audit,
