@@ -4,27 +4,24 @@ import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.lower;
-import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.size;
-import static org.apache.spark.sql.functions.substring;
-import static org.apache.spark.sql.functions.instr;
-import static org.apache.spark.sql.functions.length;
-import static org.apache.spark.sql.functions.regexp_replace;
-import static org.apache.spark.sql.functions.split;
-import static org.apache.spark.sql.functions.upper;
 import static org.apache.spark.sql.functions.when;
 
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.util.DateTimeUtils;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Checks raw rows (every column a string) against a table contract. The result keeps the raw columns, adds the
@@ -35,17 +32,6 @@ public final class ContractValidator {
   public static final String REASONS = "__reasons";
   /** Present on raw CSV input: the text of a record whose field count does not match the header. */
   public static final String CORRUPT_RECORD = "_corrupt_record";
-
-  private static final String DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
-  private static final String TIMESTAMP_PATTERN =
-      "^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?$";
-  private static final String NUMBER_PATTERN = "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$";
-  private static final List<String> TRUE_WORDS = List.of("true", "t", "yes", "y", "1");
-  private static final List<String> FALSE_WORDS = List.of("false", "f", "no", "n", "0");
-
-  /** How a runaway-quote reason ends, for the record and for a value alike. */
-  private static final String RUNAWAY_TAIL =
-      " lines: an unbalanced quote ran into the records after it; its whole records were read on their own)";
 
   /** Marks a damaged record (malformed, runaway quote, overlong field): the quarantine keeps none of its values. */
   public static final String DAMAGED = "__damaged";
@@ -76,19 +62,6 @@ public final class ContractValidator {
     this.hygiene = hygiene;
   }
 
-  /** Leading and trailing white space of any kind (tabs, line breaks, no-break and zero-width spaces, BOMs). */
-  private static final String EDGE_SPACE = "^[\\s\\p{Z}\\x{200B}\\x{2060}\\x{FEFF}]+|[\\s\\p{Z}\\x{200B}\\x{2060}\\x{FEFF}]+$";
-  /** Control and format characters (tab, CR, NUL, zero-width joiners, direction marks, ...). */
-  private static final String CONTROL = "[\\p{Cc}\\p{Cf}]";
-
-  /** A value as the rules see it: edge white space of any kind removed, inner white space of any kind a space. */
-  static Column clean(Column raw) {
-    // Most values are printable ASCII without edge spaces and need no regular expression at all.
-    Column plain = raw.equalTo(org.apache.spark.sql.functions.trim(raw)).and(not(raw.rlike("[^\\x20-\\x7E]")));
-    return when(raw.isNull().or(plain), raw)
-        .otherwise(regexp_replace(regexp_replace(raw, EDGE_SPACE, ""), "\\p{Zs}", " "));
-  }
-
   /** The raw columns of a record that hold data (not bookkeeping). */
   private static List<String> dataColumns(Dataset<Row> raw) {
     List<String> out = new ArrayList<>();
@@ -101,133 +74,73 @@ public final class ContractValidator {
     return out;
   }
 
-  /**
-   * Reasons a record is damaged as a whole (the field count differs from the header, a field runs away past
-   * records, a field is too long); such a record gets no other reason, and none of its values is shown.
-   */
-  private List<Column> damage(Dataset<Row> raw) {
-    List<Column> out = new ArrayList<>();
-    List<String> columns = dataColumns(raw);
-    if (List.of(raw.columns()).contains(CORRUPT_RECORD)) {
-      // Spark keeps no field of a malformed record, only its text: a runaway quote shows there.
-      Column text = col(CORRUPT_RECORD);
-      out.add(when(text.isNotNull().and(hasLineBreak(text)).and(runaway(text, columns.size())), concat(
-              lit("runaway quoted field (the record spans "), size(lines(text)).cast("string"),
-              lit(RUNAWAY_TAIL)))
-          .when(text.isNotNull(), lit("malformed record (field count differs from the header)")));
-    }
-    for (String c : columns) {
-      Column v = col("`" + c + "`");
-      out.add(when(v.isNotNull().and(hasLineBreak(v)).and(runaway(v, columns.size())),
-          concat(lit("runaway quoted field (" + c + " spans "), size(lines(v)).cast("string"),
-              lit(RUNAWAY_TAIL))));
-      out.add(when(length(v).gt(hygiene.maxFieldChars()), concat(lit("field too long (" + c + ": "),
-          length(v).cast("string"), lit(" characters, limit " + hygiene.maxFieldChars() + ")"))));
-    }
-    return out;
-  }
-
-  /** A cheap test that guards the costly ones: most values hold no line break. */
-  private static Column hasLineBreak(Column text) {
-    return text.contains("\n").or(text.contains("\r"));
-  }
-
-  private static Column lines(Column text) {
-    return split(text, "\\r?\\n|\\r", -1);
-  }
-
-  /**
-   * True when text holds more line breaks than a field may, or a line after its first with as many delimiters as a
-   * whole record of {@code columns} fields: a record it swallowed.
-   */
-  private Column runaway(Column text, int columns) {
-    String delimiter = java.util.regex.Pattern.quote(hygiene.delimiter());
-    Column swallowed = org.apache.spark.sql.functions.exists(
-        org.apache.spark.sql.functions.slice(lines(text), 2, hygiene.maxFieldLines() + 1),
-        l -> size(split(l, delimiter, -1)).geq(Math.max(2, columns)));
-    return size(lines(text)).gt(hygiene.maxFieldLines() + 1).or(swallowed);
-  }
-
-  /** Reasons about the bytes of a record that is otherwise whole: text that was not in the configured encoding. */
-  private static List<Column> encoding(Dataset<Row> raw) {
-    List<Column> out = new ArrayList<>();
-    for (String c : dataColumns(raw)) {
-      out.add(when(instr(col("`" + c + "`"), "\uFFFD").gt(0), lit("invalid encoding (" + c
-          + " holds bytes that are not valid text in the configured encoding, leeway.ingest.csv.encoding)")));
-    }
-    return out;
-  }
-
   /** Name of the column holding the typed value of a contract column. */
   public static String typed(String column) {
     return "__t_" + column;
   }
 
-  /** Parses every contract column and collects the reasons each row breaks the contract. */
+  /**
+   * Parses every contract column and collects the reasons each row breaks the contract, in one pass over each row
+   * ({@link RowChecker}). The reasons come in this order, each once:
+   * <ul>
+   *   <li>a damaged record (malformed, a runaway quote, a field too long) gets those reasons only;
+   *   <li>otherwise: text not valid in the configured encoding, per data column; then per contract column a control
+   *       character, a missing required value, an unparseable value, a negative number, a value outside the allowed
+   *       ones, a date after the run date; then the rules across columns.
+   * </ul>
+   */
   public Dataset<Row> check(Dataset<Row> raw) {
-    List<Column> reasons = new ArrayList<>(encoding(raw));
-    // Damage and the cleaned values are computed once each, in one projection, and read by every rule.
-    Map<String, Column> once = new LinkedHashMap<>();
-    once.put(DAMAGE, nonNull(damage(raw)));
+    String zone = raw.sparkSession().conf().get("spark.sql.session.timeZone");
+    RowChecker checker = new RowChecker(contract, List.of(raw.columns()), dataColumns(raw), runDate, maxValueChars,
+        hygiene, DateTimeUtils.getZoneId(zone));
+    StructType in = raw.schema();
+    StructType carried = in;
     for (ColumnSpec spec : contract.columns()) {
-      once.put(cleaned(spec.name()), clean(col(spec.name())));
+      carried = carried.add(typed(spec.name()), carriedType(spec.type()), true);
     }
-    Dataset<Row> out = raw.withColumns(once);
+    carried = carried.add(DAMAGED, DataTypes.BooleanType, false)
+        .add(REASONS, DataTypes.createArrayType(DataTypes.StringType, true), false);
+    Dataset<Row> checked = raw.mapPartitions(checkAll(checker), Encoders.row(carried));
+    // Dates and instants travel as days and microseconds since 1970-01-01 (UTC) and become Spark's types here.
+    List<Column> cols = new ArrayList<>();
+    for (String c : in.fieldNames()) {
+      cols.add(col("`" + c + "`"));
+    }
     for (ColumnSpec spec : contract.columns()) {
-      Column value = col(cleaned(spec.name()));
-      Column blank = isBlank(spec.name());
-      Column parsed = when(blank, lit(null).cast(spec.type().sparkType())).otherwise(parse(spec.type(), value));
-      out = out.withColumn(typed(spec.name()), parsed);
       Column t = col(typed(spec.name()));
-      Column shown = concat(lit("'"), substring(value, 1, maxValueChars), lit("'"));
-      if (spec.type() == ColumnType.TEXT || spec.type() == ColumnType.CODE) {
-        reasons.add(when(value.rlike(CONTROL), concat(lit("control character in " + spec.name() + " ("),
-            concat(lit("'"), substring(regexp_replace(value, CONTROL, "?"), 1, maxValueChars), lit("'")), lit(")"))));
-      }
-      if (spec.required()) {
-        reasons.add(when(blank, lit("missing " + spec.name() + " (empty value)")));
-      }
-      reasons.add(when(not(blank).and(t.isNull()), concat(
-          lit("invalid " + spec.name() + " (not a " + describe(spec.type()) + ": "), shown, lit(")"))));
-      if (spec.nonNegative()) {
-        reasons.add(when(t.lt(0), concat(lit("negative " + spec.name() + " ("), shown, lit(")"))));
-      }
-      if (!spec.allowedValues().isEmpty()) {
-        String allowed = spec.allowedValues().stream().sorted().collect(Collectors.joining(", "));
-        reasons.add(when(t.isNotNull().and(not(t.isin(spec.allowedValues().toArray()))),
-            concat(lit("unknown " + spec.name() + " ("), shown, lit(", expected one of " + allowed + ")"))));
-      }
-      if (spec.isTemporal()) {
-        reasons.add(when(t.isNotNull().and(afterRunDate(spec.type(), t)),
-            concat(lit(spec.name() + " after run date (" + runDate + ": "), shown, lit(")"))));
-      }
+      cols.add((switch (spec.type()) {
+        case DATE -> functions.date_from_unix_date(t);
+        case TIMESTAMP -> functions.timestamp_micros(t);
+        default -> t;
+      }).as(typed(spec.name())));
     }
-    RowRule.View view = new RowRule.View() {
-      @Override
-      public Column typed(String column) {
-        return col(ContractValidator.typed(column));
-      }
-
-      @Override
-      public Column blank(String column) {
-        return isBlank(column);
-      }
-    };
-    for (RowRule rule : contract.rowRules()) {
-      reasons.add(when(rule.violated().apply(view), lit(rule.reason())));
-    }
-    Column all = nonNull(reasons);
-    Column damaged = size(col(DAMAGE)).gt(0);
-    List<String> helpers = new ArrayList<>(List.of(DAMAGE));
-    contract.columns().forEach(c -> helpers.add(cleaned(c.name())));
-    return out.withColumn(DAMAGED, damaged).withColumn(REASONS, when(damaged, col(DAMAGE)).otherwise(all))
-        .drop(helpers.toArray(String[]::new));
+    cols.add(col(DAMAGED));
+    cols.add(col(REASONS));
+    return checked.select(cols.toArray(Column[]::new));
   }
 
-  private static final String DAMAGE = "__damage";
+  /** A task's rows, each extended by {@code checker}. Static: the task needs nothing of the validator. */
+  private static MapPartitionsFunction<Row, Row> checkAll(RowChecker checker) {
+    return rows -> new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return rows.hasNext();
+      }
 
-  private static String cleaned(String column) {
-    return "__c_" + column;
+      @Override
+      public Row next() {
+        return checker.extend(rows.next());
+      }
+    };
+  }
+
+  /** How a typed value travels from {@link RowChecker} to Spark: dates and instants as numbers. */
+  private static DataType carriedType(ColumnType type) {
+    return switch (type) {
+      case DATE -> DataTypes.IntegerType;
+      case TIMESTAMP -> DataTypes.LongType;
+      default -> type.sparkType();
+    };
   }
 
   /**
@@ -304,57 +217,4 @@ public final class ContractValidator {
         .otherwise(concat(col(REASONS), array(reasonOrNull))));
   }
 
-  /**
-   * The reasons that apply (the non-null ones), in order. Not {@code filter(array, isNotNull)}: a lambda is not
-   * compiled by Spark's code generation, and it made Spark interpret every rule of every row (a profile of ingest
-   * at 100,000 customers was mostly interpreted expressions); {@code array_except} with a null is compiled.
-   * Identical reasons are kept once.
-   */
-  static Column nonNull(List<Column> reasons) {
-    return org.apache.spark.sql.functions.array_except(array(reasons.toArray(Column[]::new)),
-        array(lit(null).cast(DataTypes.StringType)));
-  }
-
-  private Column isBlank(String column) {
-    Column value = col(cleaned(column));
-    // Only a value as short as the longest token can be one: most values skip the case mapping.
-    int longest = hygiene.nullTokens().stream().mapToInt(String::length).max().orElse(0);
-    return value.isNull().or(value.equalTo("")).or(length(value).leq(longest)
-        .and(upper(value).isin(hygiene.nullTokens().toArray())));
-  }
-
-  private Column afterRunDate(ColumnType type, Column t) {
-    if (type == ColumnType.DATE) {
-      return t.gt(lit(java.sql.Date.valueOf(runDate)));
-    }
-    // Instants are compared in the session time zone (UTC): anything from the day after the run date is future.
-    return t.geq(lit(runDate.plusDays(1).toString()).cast(DataTypes.TimestampType));
-  }
-
-  private static Column parse(ColumnType type, Column v) {
-    return switch (type) {
-      case TEXT -> v;
-      case CODE -> upper(v);
-      case DATE -> when(v.rlike(DATE_PATTERN), v.try_cast(DataTypes.DateType));
-      case TIMESTAMP -> when(v.rlike(TIMESTAMP_PATTERN), v.try_cast(DataTypes.TimestampType));
-      case NUMBER -> {
-        Column d = v.try_cast(DataTypes.DoubleType);
-        // Overflowing literals such as 1e999 cast to infinity: not a usable amount.
-        yield when(v.rlike(NUMBER_PATTERN).and(d.notEqual(lit(Double.POSITIVE_INFINITY)))
-            .and(d.notEqual(lit(Double.NEGATIVE_INFINITY))), d);
-      }
-      case BOOLEAN -> when(lower(v).isin(TRUE_WORDS.toArray()), lit(true))
-          .when(lower(v).isin(FALSE_WORDS.toArray()), lit(false));
-    };
-  }
-
-  private static String describe(ColumnType type) {
-    return switch (type) {
-      case TEXT, CODE -> "text";
-      case DATE -> "date yyyy-MM-dd";
-      case TIMESTAMP -> "timestamp yyyy-MM-dd HH:mm:ss";
-      case NUMBER -> "number";
-      case BOOLEAN -> "boolean";
-    };
-  }
 }

@@ -51,7 +51,7 @@ public final class Contracts {
           optional(Cols.COST, NUMBER, "Cost of the concession (>= 0); required when GRANTED.").notNegative()),
       List.of(Cols.EXCEPTION_ID),
       List.of(new RowRule("missing cost (required when decision is GRANTED)",
-          row -> row.typed(Cols.DECISION).equalTo(Cols.GRANTED).and(row.blank(Cols.COST)))),
+          row -> Cols.GRANTED.equals(row.typed(Cols.DECISION)) && row.blank(Cols.COST))),
       "Every request to bend a policy, granted or denied. The free-text note column is dropped at ingest.");
 
   public static final TableContract ACTIVITY = new TableContract("activity",
@@ -73,7 +73,7 @@ public final class Contracts {
           required(Cols.CONVERTED, BOOLEAN, "Whether the referred person became a customer.")),
       List.of(Cols.REFERRAL_ID),
       List.of(new RowRule("missing referred_customer_id (required when converted is true)",
-          row -> row.typed(Cols.CONVERTED).equalTo(true).and(row.blank(Cols.REFERRED_CUSTOMER_ID)))),
+          row -> Boolean.TRUE.equals(row.typed(Cols.CONVERTED)) && row.blank(Cols.REFERRED_CUSTOMER_ID))),
       "Referrals made by customers; referred_customer_id stays empty until the referral converts.");
 
   /** The built-in contracts: what every installation reads, whatever its configuration. */

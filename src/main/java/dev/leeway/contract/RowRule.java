@@ -1,17 +1,23 @@
 package dev.leeway.contract;
 
-import java.util.function.Function;
-import org.apache.spark.sql.Column;
+import java.io.Serializable;
 
 /**
- * A rule across columns of one row. {@code violated} receives a view of the row's columns and returns a boolean
- * column, true where the row breaks the rule.
+ * A rule across columns of one row. {@code violated} receives a view of the row's values and returns true where the
+ * row breaks the rule. It runs in every task, so it is serializable.
  */
-public record RowRule(String reason, Function<View, Column> violated) {
-  /** The parsed value of a contract column, and whether its raw value was empty. */
-  public interface View {
-    Column typed(String column);
+public record RowRule(String reason, Check violated) implements Serializable {
+  /** The rule's test of one row. */
+  @FunctionalInterface
+  public interface Check extends Serializable {
+    boolean test(View row);
+  }
 
-    Column blank(String column);
+  /** The parsed value of a contract column (null when empty or unparseable), and whether its raw value was empty. */
+  public interface View {
+    /** Text and codes as strings, numbers as doubles, booleans as booleans; dates and instants as numbers. */
+    Object typed(String column);
+
+    boolean blank(String column);
   }
 }

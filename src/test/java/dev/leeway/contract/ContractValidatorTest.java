@@ -113,6 +113,36 @@ class ContractValidatorTest {
   }
 
   @Test
+  void typedValuesAreWhatSparkSqlReadsTheTextAs() {
+    StructType schema = new StructType();
+    for (String c : new String[] {"referral_id", "referrer_id", "referred_customer_id", "referred_at", "converted"}) {
+      schema = schema.add(c, DataTypes.StringType);
+    }
+    schema = schema.add(Cols.Q_SOURCE_FILE, DataTypes.StringType).add(Cols.Q_SOURCE_ROW, DataTypes.LongType);
+    List<Row> data = List.of(
+        RowFactory.create("R1", "C1", "C2", "2026-10-01T10:00:00+02:00", " Yes ", "r.csv", 1L),
+        RowFactory.create("R2", "C1", null, "2026-10-01", "0", "r.csv", 2L),
+        RowFactory.create("R3", "C1", "\u00a0N/A\u00a0", "2026-10-01 10:00:00.25", "TRUE", "r.csv", 3L),
+        RowFactory.create("R4", "C1", "C3", "2026-10-01 10:00", "perhaps", "r.csv", 4L));
+    Dataset<Row> checked = new ContractValidator(Contracts.REFERRALS, RUN_DATE, 40)
+        .check(TestSpark.session().createDataFrame(data, schema)).orderBy(Cols.Q_SOURCE_ROW);
+    assertEquals(DataTypes.TimestampType, checked.schema().apply(ContractValidator.typed("referred_at")).dataType());
+    assertEquals(DataTypes.BooleanType, checked.schema().apply(ContractValidator.typed("converted")).dataType());
+    List<Row> rows = checked.selectExpr("cast(__t_referred_at as string)", "__t_converted",
+        "__t_referred_customer_id", "__reasons").collectAsList();
+    assertEquals("2026-10-01 08:00:00", rows.get(0).getString(0), "an offset is applied; UTC is the session zone");
+    assertEquals(true, rows.get(0).get(1), "booleans are words too, trimmed");
+    assertEquals("2026-10-01 00:00:00", rows.get(1).getString(0), "a date alone is its midnight");
+    assertEquals(false, rows.get(1).get(1));
+    assertEquals(List.of(), rows.get(1).getList(3), "an unconverted referral needs no referred customer");
+    assertEquals("2026-10-01 10:00:00.25", rows.get(2).getString(0));
+    assertEquals(null, rows.get(2).get(2), "a null token between no-break spaces is no value");
+    assertEquals(List.of("missing referred_customer_id (required when converted is true)"), rows.get(2).getList(3));
+    assertEquals(null, rows.get(3).get(1));
+    assertEquals(List.of("invalid converted (not a boolean: 'perhaps')"), rows.get(3).getList(3));
+  }
+
+  @Test
   void duplicatesKeepTheFirstValidRowAndNameIt() {
     Map<String, List<String>> r = exceptionReasons(with("A", 8, "oops"), ok("A"), ok("A"), ok("B"));
     assertReason(r, "A@1", "invalid cost");
