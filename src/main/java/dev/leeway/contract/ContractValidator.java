@@ -148,7 +148,7 @@ public final class ContractValidator {
    * one a reason that says where the kept row is. Needs the source file and row columns.
    */
   public Dataset<Row> markDuplicates(Dataset<Row> checked, String sourceFile, String sourceRow) {
-    return duplicateFirsts(checked, sourceFile, sourceRow)
+    return duplicateFirsts(checked, checked.count(), sourceFile, sourceRow)
         .map(firsts -> markDuplicates(checked, firsts, sourceFile, sourceRow)).orElse(checked);
   }
 
@@ -157,39 +157,39 @@ public final class ContractValidator {
    * more than one valid row carries: across daily drops the latest drop's row (a later drop corrects an earlier
    * one), within a file the first row. Empty for a table without a unique key.
    *
-   * <p>Found in two aggregates so that neither sorts the whole table: the keys carried more than once (a count,
-   * which Spark hashes), then the earliest position among the few rows that carry them (a minimum of a structure,
-   * which Spark can only sort).
+   * <p>Found without grouping the whole table by its key: the fingerprints (64-bit hashes) of the valid rows' keys
+   * that repeat are found by sorting numbers ({@link Repeats}; {@code rows}, the rows of {@code checked} or a bound,
+   * sets how many tasks share that), and only the rows whose fingerprint repeats, a few, are grouped by the key
+   * itself (two keys of one fingerprint stay apart there) for the earliest position, a minimum of a structure,
+   * which Spark can only sort.
    */
-  public java.util.Optional<Dataset<Row>> duplicateFirsts(Dataset<Row> checked, String sourceFile,
+  public java.util.Optional<Dataset<Row>> duplicateFirsts(Dataset<Row> checked, long rows, String sourceFile,
       String sourceRow) {
     if (contract.uniqueKey().isEmpty()) {
       return java.util.Optional.empty();
     }
     Column validSoFar = size(col(REASONS)).equalTo(0);
     // Drop dates sort latest first by inverting their digits.
-    Column drop = org.apache.spark.sql.functions.translate(dev.leeway.io.Drops.dropOf(col(sourceFile)), "0123456789",
-        "9876543210");
-    List<Column> keys = new ArrayList<>();
-    for (String k : contract.uniqueKey()) {
-      keys.add(col(typed(k)).as("__dk_" + k));
-    }
+    Column drop = functions.translate(dev.leeway.io.Drops.dropOf(col(sourceFile)), "0123456789", "9876543210");
+    Column fingerprint = functions.xxhash64(contract.uniqueKey().stream().map(k -> col(typed(k)))
+        .toArray(Column[]::new)).as(FINGERPRINT);
     Dataset<Row> valid = checked.where(validSoFar);
-    Column[] keyCols = contract.uniqueKey().stream().map(k -> col("__dk_" + k)).toArray(Column[]::new);
-    Dataset<Row> repeated = valid.select(keys.toArray(Column[]::new)).groupBy(keyCols).count()
-        .where(col("count").gt(1)).drop("count");
-    List<Column> positioned = new ArrayList<>(keys);
-    positioned.add(org.apache.spark.sql.functions.struct(drop.as("d"), col(sourceFile).as("f"), col(sourceRow).as("r"))
-        .as("__pos"));
-    Dataset<Row> carriers = valid.select(positioned.toArray(Column[]::new));
-    Column same = null;
+    Dataset<Row> repeated = Repeats.of(valid.select(fingerprint), rows,
+        checked.sparkSession().sessionState().conf().numShufflePartitions());
+    List<Column> positioned = new ArrayList<>();
     for (String k : contract.uniqueKey()) {
-      Column c = carriers.col("__dk_" + k).eqNullSafe(repeated.col("__dk_" + k));
-      same = same == null ? c : same.and(c);
+      positioned.add(col(typed(k)).as("__dk_" + k));
     }
-    return java.util.Optional.of(carriers.join(repeated, same, "left_semi").groupBy(keyCols)
-        .agg(org.apache.spark.sql.functions.min(col("__pos")).as("__first")));
+    positioned.add(functions.struct(drop.as("d"), col(sourceFile).as("f"), col(sourceRow).as("r")).as("__pos"));
+    positioned.add(fingerprint);
+    Column[] keyCols = contract.uniqueKey().stream().map(k -> col("__dk_" + k)).toArray(Column[]::new);
+    return java.util.Optional.of(valid.select(positioned.toArray(Column[]::new)).join(repeated, FINGERPRINT,
+            "left_semi")
+        .groupBy(keyCols).agg(functions.count(lit(1)).as("__n"), functions.min(col("__pos")).as("__first"))
+        .where(col("__n").gt(1)).drop("__n"));
   }
+
+  private static final String FINGERPRINT = "__key_fingerprint";
 
   /** Marks the rows of {@code checked} that {@link #duplicateFirsts} does not keep. */
   public Dataset<Row> markDuplicates(Dataset<Row> checked, Dataset<Row> firsts, String sourceFile, String sourceRow) {
