@@ -19,6 +19,7 @@ import dev.leeway.contract.Contracts;
 import dev.leeway.contract.TableContract;
 import dev.leeway.io.InputReader;
 import dev.leeway.io.RawTable;
+import dev.leeway.io.RunLayout;
 import dev.leeway.quality.GateLog;
 import dev.leeway.quality.GateResult;
 import dev.leeway.quality.Gates;
@@ -115,24 +116,32 @@ public final class IngestJob implements Stage {
         inputs.add(new TableInput(contract, rawTable, raw, base, previousTotals.getOrDefault(contract.name(), 0L),
             tableMetrics));
       }
-      // Customers first: the other tables' references are checked against them. The other tables are then checked
-      // and written at once: on small inputs most of a table's time is planning, code generation and commits on the
-      // driver, which overlap; on large ones the tasks share the cores as they would in turn.
-      Map<String, Checked> done = new LinkedHashMap<>();
-      Dataset<Row> customerIds = null;
+      // Every table is checked and written at once, each in its own thread: on small inputs most of a table's time
+      // is planning, code generation and commits on the driver, which overlap; on large ones the tasks share the
+      // cores as they would in turn. A table that refers to customers checks and counts its rows, then waits for
+      // the conformed customers before it marks unknown references.
+      java.util.concurrent.CompletableFuture<Known> known = new java.util.concurrent.CompletableFuture<>();
+      Map<String, Checked> done;
       try {
-        TableInput customers = inputs.stream().filter(t -> t.contract().name().equals(Contracts.CUSTOMERS.name()))
-            .findFirst().orElseThrow();
-        Checked c = ingestTable(ctx, audit, customers, null, 0);
-        done.put(customers.contract().name(), c);
-        customerIds = audit.onBranch(conformedTable(customers.contract().name()))
-            .select(col(Cols.CUSTOMER_ID).as(KNOWN_ID)).distinct().persist(StorageLevel.MEMORY_AND_DISK());
-        Dataset<Row> ids = customerIds;
-        List<TableInput> others = inputs.stream().filter(t -> t != customers).toList();
-        done.putAll(concurrently(others, t -> ingestTable(ctx, audit, t, ids, c.written().rowsTotal())));
+        done = concurrently(inputs, t -> {
+          if (!t.contract().name().equals(Contracts.CUSTOMERS.name())) {
+            return ingestTable(ctx, audit, t, known);
+          }
+          try {
+            Checked c = ingestTable(ctx, audit, t, null);
+            Dataset<Row> ids = audit.onBranch(conformedTable(t.contract().name()))
+                .select(col(Cols.CUSTOMER_ID).as(KNOWN_ID)).distinct().persist(StorageLevel.MEMORY_AND_DISK());
+            known.complete(new Known(ids, c.written().rowsTotal()));
+            return c;
+          } catch (Throwable e) {
+            known.completeExceptionally(new IllegalStateException("customers could not be ingested", e));
+            throw e;
+          }
+        });
       } finally {
-        if (customerIds != null) {
-          customerIds.unpersist();
+        known.cancel(false);
+        if (known.isDone() && !known.isCompletedExceptionally()) {
+          known.join().ids().unpersist();
         }
       }
       List<IngestGates.Measures> measures = new ArrayList<>();
@@ -159,28 +168,37 @@ public final class IngestJob implements Stage {
   private record TableInput(TableContract contract, RawTable raw, Dataset<Row> rows, Dataset<Row> base,
       long previousTotal, Map<String, Object> metrics) {}
 
+  /** The conformed customers' distinct ids (in {@link #KNOWN_ID}) and how many customers there are. */
+  private record Known(Dataset<Row> ids, long customers) {}
+
   /** A table written to the audit branch, and the newest date in it (for the freshness gate). */
   private record Checked(Written written, java.util.Optional<java.time.LocalDate> newest) {}
 
   /**
    * Checks a table's rows against its contract and writes its conformed rows and quarantine to the audit branch.
-   * Parsing and the rules run once, into the cache; the marks that need the whole table (duplicates, unknown
-   * customers: {@code customerIds}, none for customers themselves) join small tables sent to every task, so the wide
-   * rows are never shuffled.
+   * Parsing and the rules run once, into the stage's work folder; the marks that need the whole table (duplicates,
+   * unknown customers: {@code customers}, null for customers themselves) join small tables sent to every task, so
+   * the wide rows are never shuffled. Only the marks of unknown customers wait for {@code customers}.
    */
-  private static Checked ingestTable(StageContext ctx, AuditedWrite audit, TableInput t, Dataset<Row> customerIds,
-      long customerCount) {
+  private static Checked ingestTable(StageContext ctx, AuditedWrite audit, TableInput t,
+      java.util.concurrent.Future<Known> customers) throws Exception {
     LeewayConfig cfg = ctx.config();
     TableContract contract = t.contract();
+    // Spark's UI, event log and the progress lines name the table each job works on (the jobs of one thread).
+    ctx.spark().sparkContext().setJobDescription("ingest " + contract.name());
     ContractValidator validator = new ContractValidator(contract, ctx.runDate(), cfg.ingest().maxReasonValueChars(),
         new ContractValidator.Hygiene(cfg.ingest().nullTokens(), cfg.ingest().maxFieldChars(),
             cfg.ingest().maxFieldLines(), cfg.ingest().csv().delimiter()));
     List<Dataset<Row>> cached = new ArrayList<>();
     try {
-      Dataset<Row> validated = cache(validator.check(t.rows()), cached);
+      // Parsed and checked once, into the stage's work folder: each later pass reads only the columns it needs.
+      Dataset<Row> validated = RunLayout.materialize(ctx.spark(), work(ctx, contract, "checked"),
+          validator.check(t.rows()));
+      // Rows read, counted from the validated rows: the joins below add at most one match to a row.
+      long rowsIn = validated.count();
       Dataset<Row> checked = validated;
       boolean narrow = true;
-      var firsts = validator.duplicateFirsts(validated, Cols.Q_SOURCE_FILE, Cols.Q_SOURCE_ROW);
+      var firsts = validator.duplicateFirsts(validated, rowsIn, Cols.Q_SOURCE_FILE, Cols.Q_SOURCE_ROW);
       if (firsts.isPresent()) {
         Dataset<Row> f = cache(firsts.get(), cached);
         boolean small = f.count() <= BROADCAST_ROWS;
@@ -188,21 +206,30 @@ public final class IngestJob implements Stage {
         checked = validator.markDuplicates(validated, small ? broadcast(f) : f, Cols.Q_SOURCE_FILE,
             Cols.Q_SOURCE_ROW);
       }
-      if (customerIds != null) {
-        boolean small = customerCount <= BROADCAST_ROWS;
+      if (customers != null && contract.columns().stream().anyMatch(ColumnSpec::referencesCustomer)) {
+        Known k = known(customers);
+        boolean small = k.customers() <= BROADCAST_ROWS;
         narrow &= small;
-        checked = markUnknownCustomers(checked, contract, small ? broadcast(customerIds) : customerIds);
+        checked = markUnknownCustomers(checked, contract, small ? broadcast(k.ids()) : k.ids());
       }
       if (!narrow) {
         // A join that shuffles is done once, not by each of the writes below.
-        checked = cache(checked, cached);
+        checked = RunLayout.materialize(ctx.spark(), work(ctx, contract, "marked"), checked);
       }
-      // Rows read, counted from the validated rows: the joins above add at most one match to a row.
-      long rowsIn = validated.count();
       Written w = writeTable(checked, rowsIn, contract, audit, t.base(), t.previousTotal(), t.metrics(), cached);
       return new Checked(w, newest(contract, w.onBranch()));
     } finally {
       cached.forEach(Dataset::unpersist);
+      ctx.spark().sparkContext().setJobDescription(null);
+    }
+  }
+
+  /** The conformed customers, once ingested; the failure of customers' ingest, if it failed. */
+  private static Known known(java.util.concurrent.Future<Known> customers) throws Exception {
+    try {
+      return customers.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof Exception x ? x : e;
     }
   }
 
@@ -328,6 +355,11 @@ public final class IngestJob implements Stage {
   /** The column of distinct conformed customer ids that {@link #markUnknownCustomers} joins. */
   static final String KNOWN_ID = "__known_id";
 
+  /** A folder of the stage's work folder for a table's intermediate rows. */
+  private static org.apache.hadoop.fs.Path work(StageContext ctx, TableContract contract, String step) {
+    return new org.apache.hadoop.fs.Path(ctx.layout().workDir(NAME), contract.name() + "-" + step);
+  }
+
   /** Rows up to which a table joined to every row is sent to every task instead of shuffling the rows. */
   private static final long BROADCAST_ROWS = 2_000_000;
 
@@ -378,9 +410,9 @@ public final class IngestJob implements Stage {
    * previous ingest's conformed rows of a table that arrives as daily drops) the conformed rows are the base, less
    * the rows whose unique key a new row carries (replaced), plus the new rows.
    *
-   * <p>Each pass over {@code checked} parses nothing (its rows are cached) but does the joins that mark duplicates
-   * and unknown customers again, on every row: so the conformed rows and the rejected rows are each read once. The
-   * rejected rows, few, are kept for the quarantine's write and its counts by reason.
+   * <p>Each pass over {@code checked} parses nothing (its rows are stored checked) but does the joins that mark
+   * duplicates and unknown customers again, on every row: so the conformed rows and the rejected rows are each read
+   * once. The rejected rows, few, are kept for the quarantine's write and its counts by reason.
    */
   private static Written writeTable(Dataset<Row> checked, long rowsIn, TableContract contract, AuditedWrite audit,
       Dataset<Row> base, long baseRows, Map<String, Object> metrics, List<Dataset<Row>> cached) {

@@ -107,11 +107,16 @@ public final class RunLayout {
    */
   public static UnaryOperator<Dataset<Row>> materializer(SparkSession spark, Path workDir) {
     AtomicInteger step = new AtomicInteger();
-    return d -> {
-      String p = new Path(workDir, "step-" + step.incrementAndGet()).toString();
-      d.write().mode(SaveMode.ErrorIfExists).parquet(p);
-      return spark.read().parquet(p);
-    };
+    return d -> materialize(spark, new Path(workDir, "step-" + step.incrementAndGet()), d);
+  }
+
+  /**
+   * Stores {@code rows} as Parquet in {@code folder} (which must not exist) and returns them read back: later passes
+   * read only the columns they need, and nothing is held in memory.
+   */
+  public static Dataset<Row> materialize(SparkSession spark, Path folder, Dataset<Row> rows) {
+    rows.write().mode(SaveMode.ErrorIfExists).parquet(folder.toString());
+    return spark.read().parquet(folder.toString());
   }
 
   /** Writes a small text file atomically. */
