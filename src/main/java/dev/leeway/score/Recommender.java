@@ -113,14 +113,18 @@ public final class Recommender {
     Column policy = col(Cols.POLICY);
     WindowSpec byPolicy = Window.partitionBy(policy);
     Column share = limit(s.maxShareFlexed(), policy);
-    d = threshold(d, Window.partitionBy(Cols.CUSTOMER_ID), customerRate.multiply(365.0),
-        lit(s.maxExpectedGrantsPerYear()), FREQUENT_REQUESTER);
-    d = threshold(d, byPolicy, rate, when(share.geq(0), share.multiply(sum(rate).over(byPolicy))).otherwise(-1.0),
-        SPORADIC_SHARE);
+    // A limit no configured value sets holds nothing back: its threshold is not worked out (each is a sort of the
+    // rows by group).
+    d = s.maxExpectedGrantsPerYear() < 0 ? unlimited(d, FREQUENT_REQUESTER) : threshold(d,
+        Window.partitionBy(Cols.CUSTOMER_ID), customerRate.multiply(365.0), lit(s.maxExpectedGrantsPerYear()),
+        FREQUENT_REQUESTER);
+    d = !anyLimit(s.maxShareFlexed()) ? unlimited(d, SPORADIC_SHARE) : threshold(d, byPolicy, rate,
+        when(share.geq(0), share.multiply(sum(rate).over(byPolicy))).otherwise(-1.0), SPORADIC_SHARE);
     Column spend = rate.multiply(col(ScoreCols.EXPECTED_COST));
-    d = threshold(d, byPolicy, spend, limit(s.policyDailyBudget(), policy), POLICY_BUDGET);
-    d = threshold(d, Window.partitionBy(ScoreCols.TEAM), spend, limit(s.teamDailyBudget(), col(ScoreCols.TEAM)),
-        TEAM_BUDGET);
+    d = !anyLimit(s.policyDailyBudget()) ? unlimited(d, POLICY_BUDGET)
+        : threshold(d, byPolicy, spend, limit(s.policyDailyBudget(), policy), POLICY_BUDGET);
+    d = !anyLimit(s.teamDailyBudget()) ? unlimited(d, TEAM_BUDGET) : threshold(d,
+        Window.partitionBy(ScoreCols.TEAM), spend, limit(s.teamDailyBudget(), col(ScoreCols.TEAM)), TEAM_BUDGET);
     List<Column> thresholds = new ArrayList<>(List.of(lit(s.flexFloor())));
     THRESHOLDS.forEach(t -> thresholds.add(col(t)));
     d = d.withColumn(ScoreCols.FLEX_THRESHOLD, greatest(thresholds.toArray(Column[]::new)));
@@ -240,6 +244,16 @@ public final class Recommender {
             filter(col(ScoreCols.REASON_CODES), c -> c.notEqual(BELOW_FLOOR)), functions.array(lit(code))))
             .otherwise(col(ScoreCols.REASON_CODES)));
     return d.drop("__limit", "__spent", "__fits", "__beyond");
+  }
+
+  /** True when some key (or the default) of a limit map sets a limit (not negative). */
+  private static boolean anyLimit(Map<String, Double> limits) {
+    return limits.values().stream().anyMatch(v -> v >= 0);
+  }
+
+  /** A limit that binds nowhere: no threshold. */
+  private static Dataset<Row> unlimited(Dataset<Row> d, String code) {
+    return d.withColumn(threshold(code), lit(null).cast("double"));
   }
 
   private static Column not(Column c) {
