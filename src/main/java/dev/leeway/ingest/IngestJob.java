@@ -24,6 +24,7 @@ import dev.leeway.quality.GateLog;
 import dev.leeway.quality.GateResult;
 import dev.leeway.quality.Gates;
 import dev.leeway.run.PausePoints;
+import dev.leeway.run.SideBySide;
 import dev.leeway.run.Stage;
 import dev.leeway.run.StageContext;
 import dev.leeway.run.StageResult;
@@ -123,7 +124,10 @@ public final class IngestJob implements Stage {
       java.util.concurrent.CompletableFuture<Known> known = new java.util.concurrent.CompletableFuture<>();
       Map<String, Checked> done;
       try {
-        done = concurrently(inputs, t -> {
+        Map<String, TableInput> byName = new LinkedHashMap<>();
+        inputs.forEach(t -> byName.put(t.contract().name(), t));
+        done = SideBySide.run(List.copyOf(byName.keySet()), byName.size(), name -> "leeway-ingest-" + name, name -> {
+          TableInput t = byName.get(name);
           if (!t.contract().name().equals(Contracts.CUSTOMERS.name())) {
             return ingestTable(ctx, audit, t, known);
           }
@@ -231,63 +235,6 @@ public final class IngestJob implements Stage {
     } catch (java.util.concurrent.ExecutionException e) {
       throw e.getCause() instanceof Exception x ? x : e;
     }
-  }
-
-  /**
-   * Runs {@code work} for every table at once, each in its own thread (Spark runs their jobs side by side), and
-   * returns the results by table name in the given order. Waits for all; when any failed, throws the first failure
-   * in table order.
-   */
-  private static Map<String, Checked> concurrently(List<TableInput> tables, TableWork work) throws Exception {
-    Map<String, Checked> out = new LinkedHashMap<>();
-    if (tables.isEmpty()) {
-      return out;
-    }
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(tables.size(),
-        r -> {
-          Thread th = new Thread(r);
-          th.setDaemon(true);
-          return th;
-        });
-    try {
-      List<java.util.concurrent.Future<Checked>> futures = new ArrayList<>();
-      for (TableInput t : tables) {
-        futures.add(pool.submit(() -> {
-          // Thread dumps and profiles name the table each thread works on.
-          Thread.currentThread().setName("leeway-ingest-" + t.contract().name());
-          return work.run(t);
-        }));
-      }
-      Throwable failure = null;
-      for (int i = 0; i < tables.size(); i++) {
-        try {
-          out.put(tables.get(i).contract().name(), futures.get(i).get());
-        } catch (java.util.concurrent.ExecutionException e) {
-          if (failure == null) {
-            failure = e.getCause();
-          } else {
-            failure.addSuppressed(e.getCause());
-          }
-        }
-      }
-      if (failure instanceof Exception e) {
-        throw e;
-      }
-      if (failure instanceof Error e) {
-        throw e;
-      }
-      if (failure != null) {
-        throw new IllegalStateException(failure);
-      }
-      return out;
-    } finally {
-      pool.shutdownNow();
-    }
-  }
-
-  @FunctionalInterface
-  private interface TableWork {
-    Checked run(TableInput table) throws Exception;
   }
 
   /**

@@ -19,6 +19,7 @@ import dev.leeway.config.LeewayConfig.TrainSettings;
 import dev.leeway.contract.Cols;
 import dev.leeway.features.ModelFeatures;
 import dev.leeway.outcomes.OutcomeCols;
+import dev.leeway.run.SideBySide;
 import dev.leeway.uplift.learners.LearnerContext;
 import dev.leeway.uplift.learners.Learners;
 import dev.leeway.uplift.learners.UpliftEstimator;
@@ -28,12 +29,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 
 /**
@@ -200,19 +203,21 @@ public final class UpliftTraining {
               .withColumn(UpliftEstimator.T, col(OutcomeCols.TREATED).cast("double"))
               .withColumn(UpliftEstimator.Y, col(o.column()).cast("double"));
         }
-        Map<String, UpliftModel> models = new LinkedHashMap<>();
+        List<String> names = new ArrayList<>();
         for (String name : candidates(true)) {
-          UpliftEstimator est = learner(name);
-          if (est.binaryOutcomeOnly() && !o.binary()) {
+          if (learner(name).binaryOutcomeOnly() && !o.binary()) {
             LOG.info("{} is skipped for {}: it needs a 0/1 outcome", name, o.name());
-            continue;
+          } else {
+            names.add(name);
           }
+        }
+        Map<String, UpliftModel> models = sideBySide(names, name -> "leeway-fit-" + o.name() + "-" + name, name -> {
           long started = System.nanoTime();
-          UpliftModel m = est.fit(train);
+          UpliftModel m = learner(name).fit(train);
           LOG.info("{}: {} fitted on the train part in {} s", o.name(), name,
               (System.nanoTime() - started) / 1_000_000_000);
-          models.put(name, m);
-        }
+          return m;
+        });
         fitted.put(o.name(), models);
         rankings.addAll(rankings(models, validation.withColumn("split", lit(CustomerSplit.VALIDATION))
             .unionByName(test.withColumn("split", lit(CustomerSplit.TEST))), o, truth, materialize));
@@ -260,12 +265,14 @@ public final class UpliftTraining {
       primaryTest = materialize.apply(primaryTest);
 
       Map<String, UpliftModel> models = new LinkedHashMap<>();
-      for (OutcomeSpec o : outcomes) {
+      Map<OutcomeSpec, UpliftModel> refitted = sideBySide(outcomes, o -> "leeway-refit-" + o.name(), o -> {
         long started = System.nanoTime();
-        models.put(o.name(), learner(learnerByOutcome.get(o.name())).fit(mature(vectors, o)));
+        UpliftModel m = learner(learnerByOutcome.get(o.name())).fit(mature(vectors, o));
         LOG.info("{} refitted on all matured requests for {} in {} s", learnerByOutcome.get(o.name()), o.name(),
             (System.nanoTime() - started) / 1_000_000_000);
-      }
+        return m;
+      });
+      refitted.forEach((o, m) -> models.put(o.name(), m));
       Dataset<Row> requestEffects = predict(models.get(referrals.name()),
           predict(models.get(primary.name()), primaryMature, UPLIFT_RETENTION), UPLIFT_REFERRALS)
           .select(col(Cols.EXCEPTION_ID), col(Cols.CUSTOMER_ID), col(Cols.POLICY), col(OutcomeCols.TREATED),
@@ -277,6 +284,17 @@ public final class UpliftTraining {
     } finally {
       persisted.forEach(Dataset::unpersist);
     }
+  }
+
+  /**
+   * Fits side by side, as many at once as Spark has task slots: most fits are one Spark task each
+   * ({@link dev.leeway.run.OneTask}), so one at a time leaves all other cores idle; on small data, one fit's
+   * planning overlaps another's. Results are in {@code keys}' order, so models and metrics do not depend on which
+   * fit finished first.
+   */
+  private <K> Map<K, UpliftModel> sideBySide(List<K> keys, Function<K, String> threadName,
+      Function<K, UpliftModel> fit) {
+    return SideBySide.unchecked(keys, SparkSession.active().sparkContext().defaultParallelism(), threadName, fit);
   }
 
   /** The learners compared: the configured ones and (with {@code withResponse}) the response baseline. */
