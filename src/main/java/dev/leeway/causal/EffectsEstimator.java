@@ -17,7 +17,6 @@ import dev.leeway.contract.Cols;
 import dev.leeway.features.FeatureCols;
 import dev.leeway.features.ModelFeatures;
 import dev.leeway.outcomes.OutcomeCols;
-import dev.leeway.run.SideBySide;
 import java.io.Serializable;
 import java.util.AbstractMap;
 import java.util.ArrayList;
@@ -138,27 +137,22 @@ public final class EffectsEstimator {
         settings.folds(), settings.seed()).persist(StorageLevel.MEMORY_AND_DISK());
     try {
       Design design = Nuisance.design(prepared, features, settings);
-      // The placebo's nuisance models (treatment shuffled within policy) are fitted beside the real ones: both are
-      // mostly single-task fits, one at a time would leave a core idle.
-      Dataset<Row> shuffled = settings.placebo() ? Placebo.shuffleWithinPolicy(prepared, Cols.EXCEPTION_ID, T,
-          PLACEBO_T, settings.seed()).persist(StorageLevel.MEMORY_AND_DISK()) : null;
-      Map<String, Dataset<Row>> scoredBy;
-      try {
-        scoredBy = SideBySide.unchecked(shuffled == null ? List.of(T) : List.of(T, PLACEBO_T),
-            prepared.sparkSession().sparkContext().defaultParallelism(), t -> "leeway-nuisance-" + t,
-            t -> clip(materialize.apply(new Nuisance(settings, design).fit(t.equals(T) ? prepared : shuffled, t,
-                outcomes).drop(ModelFeatures.VECTOR))));
-      } finally {
-        // What the nuisance models scored is stored: the shuffled rows are not read again.
-        if (shuffled != null) {
+      Dataset<Row> scored = clip(materialize.apply(
+          new Nuisance(settings, design).fit(prepared, T, outcomes).drop(ModelFeatures.VECTOR)));
+      Dataset<Row> used = scored.filter(col(OVERLAP));
+      Map<String, AttMoments> moments = collectMoments(used, T, outcomes);
+      Map<String, AttMoments> placebo = new HashMap<>();
+      if (settings.placebo()) {
+        Dataset<Row> shuffled = Placebo.shuffleWithinPolicy(prepared, Cols.EXCEPTION_ID, T, PLACEBO_T, settings.seed())
+            .persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+          Dataset<Row> placeboScored = clip(materialize.apply(
+              new Nuisance(settings, design).fit(shuffled, PLACEBO_T, outcomes).drop(ModelFeatures.VECTOR)));
+          placebo = collectMoments(placeboScored.filter(col(OVERLAP)), PLACEBO_T, outcomes);
+        } finally {
           shuffled.unpersist();
         }
       }
-      Dataset<Row> scored = scoredBy.get(T);
-      Dataset<Row> used = scored.filter(col(OVERLAP));
-      Map<String, AttMoments> moments = collectMoments(used, T, outcomes);
-      Map<String, AttMoments> placebo = settings.placebo()
-          ? collectMoments(scoredBy.get(PLACEBO_T).filter(col(OVERLAP)), PLACEBO_T, outcomes) : new HashMap<>();
       List<Balance.FeatureBalance> balance = new Balance(features.numeric(), balanceLevels(encoding),
           settings.smdRelativeTolerance()).compute(used, T, E, ESTIMATE_LEVELS, matureAt(outcomes));
       Map<String, Double> worstSmd = new HashMap<>();
