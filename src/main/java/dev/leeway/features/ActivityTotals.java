@@ -46,9 +46,9 @@ public final class ActivityTotals {
     Set<String> used = new HashSet<>();
     aggs.forEach(a -> used.add(a.running()));
     List<EventSweep.Running> runnings = List.of(
-            EventSweep.Running.sum(EVENTS, when(active, 1L)),
-            EventSweep.Running.sum(AMOUNT, when(active, coalesce(col(Cols.AMOUNT), lit(0.0)))),
-            EventSweep.Running.sum(CHURNS, when(churn, 1L)),
+            EventSweep.Running.count(EVENTS, when(active, 1L)),
+            EventSweep.Running.money(AMOUNT, when(active, coalesce(col(Cols.AMOUNT), lit(0.0)))),
+            EventSweep.Running.count(CHURNS, when(churn, 1L)),
             EventSweep.Running.max(LAST, when(active, second)))
         .stream().filter(r -> used.contains(r.name())).toList();
     Dataset<Row> events = activity.select(col(Cols.CUSTOMER_ID).as(customer), second.as("__ev_s"),

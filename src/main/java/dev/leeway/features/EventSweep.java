@@ -16,6 +16,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.DecimalType;
 
@@ -29,7 +30,8 @@ import org.apache.spark.sql.types.DecimalType;
  *
  * <p>Times are whole epoch seconds. The sort key is twice the second; a probe for "up to and including second b"
  * sorts at 2b + 1, after every event of that second and before any later one, so each boundary of the row-by-row
- * definition holds exactly. Money is totalled as decimal(38, 6), so differences of running totals are exact.
+ * definition holds exactly. Counts are totalled as longs and money as decimal(38, 6), so differences of running
+ * totals are exact (a decimal sum is several times the work of a long one, so only money is one).
  */
 public final class EventSweep {
   private static final String T = "__sweep_t";
@@ -37,16 +39,27 @@ public final class EventSweep {
   private static final DecimalType MONEY = DataTypes.createDecimalType(38, 6);
 
   /**
-   * A running total carried along each customer's events: the sum of {@code value} (null counts nothing), or, with
-   * {@code max}, its running maximum.
+   * A running total carried along each customer's events: the sum of {@code value} (null counts nothing) as the
+   * type {@code total}, or, with {@code max}, its running maximum ({@code total} null: the value's own type).
    */
-  public record Running(String name, Column value, boolean max) {
-    public static Running sum(String name, Column value) {
-      return new Running(name, value, false);
+  public record Running(String name, Column value, boolean max, DataType total) {
+    /** A running count: the sum of a whole-number {@code value}, as a long. */
+    public static Running count(String name, Column value) {
+      return new Running(name, value, false, DataTypes.LongType);
+    }
+
+    /** A running sum of money, as decimal(38, 6). */
+    public static Running money(String name, Column value) {
+      return new Running(name, value, false, MONEY);
     }
 
     public static Running max(String name, Column value) {
-      return new Running(name, value, true);
+      return new Running(name, value, true, null);
+    }
+
+    /** The value as it is totalled. */
+    Column typed() {
+      return max ? value : value.cast(total);
     }
   }
 
@@ -83,7 +96,7 @@ public final class EventSweep {
     List<Column> values = new ArrayList<>(List.of(col(customer), col(T), lit(null).cast(requests.schema().apply(key).dataType()).as(key),
         lit(null).cast("long").as(PROBE)));
     for (Running r : runnings) {
-      values.add((r.max() ? r.value() : r.value().cast(MONEY)).as(r.name()));
+      values.add(r.typed().as(r.name()));
     }
     Dataset<Row> all = marked.select(values.toArray(Column[]::new)).unionByName(probes, true);
     // Probes carry no values; on equal sort keys (two probes) the running totals are the same either way.
@@ -123,7 +136,7 @@ public final class EventSweep {
       if (a.fromSeconds() != Long.MIN_VALUE) {
         in = in.and(second.geq(at + a.fromSeconds()));
       }
-      totals.add(r.max() ? max(when(in, r.value())).as(a.name()) : sum(when(in, r.value().cast(MONEY))).as(a.name()));
+      totals.add((r.max() ? max(when(in, r.typed())) : sum(when(in, r.typed()))).as(a.name()));
       outs.add(r.max() ? col(a.name())
           : org.apache.spark.sql.functions.coalesce(col(a.name()), lit(0)).as(a.name()));
     }
