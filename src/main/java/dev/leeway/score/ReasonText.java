@@ -1,6 +1,8 @@
 package dev.leeway.score;
 
 import dev.leeway.features.FeatureCols;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -74,18 +76,51 @@ final class ReasonText {
   }
 
   private static String days(long n) {
-    return n == 1 ? "1 day" : String.format(Locale.ROOT, "%,d days", n);
+    return n == 1 ? "1 day" : grouped(n) + " days";
   }
 
   private static String count(long n, String what) {
-    return String.format(Locale.ROOT, "%,d %s%s", n, what, n == 1 ? "" : "s");
+    return grouped(n) + " " + what + (n == 1 ? "" : "s");
   }
 
-  private static String money(double v) {
-    return String.format(Locale.ROOT, "%,.0f", v);
+  /** The value to whole units with thousands separators, as {@code String.format(Locale.ROOT, "%,.0f", v)}. */
+  static String money(double v) {
+    return rounded(v, 0);
   }
 
-  private static String number(double v) {
-    return v == Math.rint(v) ? String.format(Locale.ROOT, "%,.0f", v) : String.format(Locale.ROOT, "%,.2f", v);
+  /** Whole values as {@link #money}; others to two decimals ({@code "%,.2f"}). */
+  static String number(double v) {
+    return rounded(v, v == Math.rint(v) ? 0 : 2);
+  }
+
+  // Reasons are put in words for every offered row: a Formatter (format string parsed, number symbols looked up) per
+  // number cost more than the model's answers. These give the same text.
+
+  /** {@code v} rounded half up to {@code scale} decimals (of its shortest decimal form, as Formatter does), grouped. */
+  private static String rounded(double v, int scale) {
+    if (Double.isNaN(v) || Double.isInfinite(v)) {
+      return String.format(Locale.ROOT, "%,." + scale + "f", v);
+    }
+    // The sign is the value's own: Formatter writes -0.3 as "-0".
+    boolean negative = Math.copySign(1.0, v) < 0;
+    String digits = BigDecimal.valueOf(Math.abs(v)).setScale(scale, RoundingMode.HALF_UP).toPlainString();
+    int point = digits.indexOf('.');
+    String whole = point < 0 ? digits : digits.substring(0, point);
+    return (negative ? "-" : "") + group(whole) + (point < 0 ? "" : digits.substring(point));
+  }
+
+  /** {@code n} with thousands separators, as {@code String.format(Locale.ROOT, "%,d", n)}. */
+  static String grouped(long n) {
+    String s = Long.toString(n);
+    return n < 0 ? "-" + group(s.substring(1)) : group(s);
+  }
+
+  private static String group(String digits) {
+    int first = digits.length() % 3 == 0 ? 3 : digits.length() % 3;
+    StringBuilder b = new StringBuilder(digits.length() + digits.length() / 3).append(digits, 0, first);
+    for (int i = first; i < digits.length(); i += 3) {
+      b.append(',').append(digits, i, i + 3);
+    }
+    return b.toString();
   }
 }
