@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.array_union;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.element_at;
-import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
@@ -85,6 +84,8 @@ public final class Recommender {
       Map.entry(POLICY_BUDGET, "the policy's expected daily budget is kept for requests where flexing is worth more"),
       Map.entry(TEAM_BUDGET, "the team's expected daily budget is kept for requests where flexing is worth more"));
 
+  private static final Column NO_CODES = functions.array().cast("array<string>");
+
   private final ScoreSettings s;
 
   public Recommender(ScoreSettings settings) {
@@ -151,20 +152,16 @@ public final class Recommender {
         .withColumn(ScoreCols.EXPECTED_NET_VALUE, value.minus(col(ScoreCols.EXPECTED_COST)).minus(entitlement))
         .withColumn(ScoreCols.SPORADIC_CAP, lit(s.sporadicMaxGrants()));
 
-    List<Column> hard = hardLines(List.of(scored.columns()));
-    hard.add(code(col(ScoreCols.PAST_GRANTS).geq(s.sporadicMaxGrants()), SPORADIC_CAP));
-    Column codes = filter(functions.array(hard.toArray(Column[]::new)), Column::isNotNull);
+    List<Line> hard = hardLines(List.of(scored.columns()));
+    hard.add(new Line(col(ScoreCols.PAST_GRANTS).geq(s.sporadicMaxGrants()), SPORADIC_CAP));
+    Column held = any(hard);
     Column net = col(ScoreCols.EXPECTED_NET_VALUE);
-    d = d.withColumn(ScoreCols.REASON_CODES, codes)
-        .withColumn(ScoreCols.RECOMMENDATION,
-            when(functions.size(col(ScoreCols.REASON_CODES)).gt(0), HOLD_LINE)
-                .when(net.geq(s.flexFloor()), FLEX)
-                .when(net.gt(0), CONSIDER)
-                .otherwise(HOLD_LINE))
-        .withColumn(ScoreCols.REASON_CODES, array_union(col(ScoreCols.REASON_CODES), functions.array(
-            code(col(ScoreCols.RECOMMENDATION).equalTo(CONSIDER), BELOW_FLOOR),
-            code(functions.size(col(ScoreCols.REASON_CODES)).equalTo(0).and(not(net.gt(0))), NOT_WORTH_COST))))
-        .withColumn(ScoreCols.REASON_CODES, filter(col(ScoreCols.REASON_CODES), Column::isNotNull));
+    Column recommendation = when(held, HOLD_LINE).when(net.geq(s.flexFloor()), FLEX).when(net.gt(0), CONSIDER)
+        .otherwise(HOLD_LINE);
+    d = d.withColumn(ScoreCols.RECOMMENDATION, recommendation)
+        .withColumn(ScoreCols.REASON_CODES, codes(hard, List.of(
+            new Line(col(ScoreCols.RECOMMENDATION).equalTo(CONSIDER), BELOW_FLOOR),
+            new Line(not(held).and(not(net.gt(0))), NOT_WORTH_COST))));
     return d;
   }
 
@@ -178,8 +175,7 @@ public final class Recommender {
    * history, outside support): the rule could grant it, value and the sporadic cap permitting.
    */
   public Column grantable(List<String> columns) {
-    return functions.size(filter(functions.array(hardLines(columns).toArray(Column[]::new)), Column::isNotNull))
-        .equalTo(0);
+    return not(any(hardLines(columns)));
   }
 
   /**
@@ -192,23 +188,50 @@ public final class Recommender {
             .minus(col(ScoreCols.EXPECTED_COST)).gt(0));
   }
 
-  /** The hard lines' reason codes, each null where it does not hold. */
-  private List<Column> hardLines(List<String> columns) {
+  /** A rule that holds a row back where {@code holds} is true (null: it does not), with its reason code. */
+  private record Line(Column holds, String code) {}
+
+  /** The hard lines. */
+  private List<Line> hardLines(List<String> columns) {
     Column maxConcession = limit(s.maxConcession(), col(Cols.POLICY));
-    List<Column> hard = new ArrayList<>();
-    hard.add(code(lit(s.riskFlagHardLine()).and(col(ScoreCols.RISK_FLAG).equalTo(1)), RISK_FLAG));
+    List<Line> hard = new ArrayList<>();
+    hard.add(new Line(lit(s.riskFlagHardLine()).and(col(ScoreCols.RISK_FLAG).equalTo(1)), RISK_FLAG));
     Column never = lit(false);
     for (String p : s.neverFlexiblePolicies()) {
       never = never.or(col(Cols.POLICY).equalTo(p));
     }
-    hard.add(code(never, NEVER_FLEXIBLE_POLICY));
-    hard.add(code(maxConcession.geq(0).and(col(ScoreCols.EXPECTED_COST).gt(maxConcession)), OVER_MAX_CONCESSION));
-    hard.add(code(col(ScoreCols.EXPECTED_COST).isNull(), NO_COST_HISTORY));
+    hard.add(new Line(never, NEVER_FLEXIBLE_POLICY));
+    hard.add(new Line(maxConcession.geq(0).and(col(ScoreCols.EXPECTED_COST).gt(maxConcession)), OVER_MAX_CONCESSION));
+    hard.add(new Line(col(ScoreCols.EXPECTED_COST).isNull(), NO_COST_HISTORY));
     if (!s.flexOutsideSupport() && columns.contains(ScoreCols.OUTSIDE_SUPPORT)) {
-      hard.add(code(functions.size(functions.coalesce(col(ScoreCols.OUTSIDE_SUPPORT),
+      hard.add(new Line(functions.size(functions.coalesce(col(ScoreCols.OUTSIDE_SUPPORT),
           functions.array().cast("array<string>"))).gt(0), OUTSIDE_SUPPORT));
     }
     return hard;
+  }
+
+  /** True where some line holds. */
+  private static Column any(List<Line> lines) {
+    Column any = lit(false);
+    for (Line l : lines) {
+      any = any.or(coalesce(l.holds(), lit(false)));
+    }
+    return any;
+  }
+
+  /**
+   * The codes of the lines that hold, in order. Built by concatenating arrays, which Spark compiles, rather than by
+   * filtering an array of nullable codes, which it interprets row by row.
+   */
+  @SafeVarargs
+  private static Column codes(List<Line>... lines) {
+    List<Column> parts = new ArrayList<>();
+    for (List<Line> ls : lines) {
+      for (Line l : ls) {
+        parts.add(when(l.holds(), functions.array(lit(l.code()))).otherwise(NO_CODES));
+      }
+    }
+    return parts.isEmpty() ? NO_CODES : functions.concat(parts.toArray(Column[]::new));
   }
 
   /** The internal column holding the threshold the limit with this reason code set. */
@@ -241,7 +264,7 @@ public final class Recommender {
         .withColumn("__beyond", coalesce(offered.and(net.lt(col(t))), lit(false)))
         .withColumn(ScoreCols.RECOMMENDATION, when(col("__beyond"), HOLD_LINE).otherwise(col(ScoreCols.RECOMMENDATION)))
         .withColumn(ScoreCols.REASON_CODES, when(col("__beyond"), array_union(
-            filter(col(ScoreCols.REASON_CODES), c -> c.notEqual(BELOW_FLOOR)), functions.array(lit(code))))
+            functions.array_remove(col(ScoreCols.REASON_CODES), lit(BELOW_FLOOR)), functions.array(lit(code))))
             .otherwise(col(ScoreCols.REASON_CODES)));
     return d.drop("__limit", "__spent", "__fits", "__beyond");
   }
@@ -258,10 +281,6 @@ public final class Recommender {
 
   private static Column not(Column c) {
     return functions.not(c);
-  }
-
-  private static Column code(Column condition, String code) {
-    return when(condition, lit(code));
   }
 
   /** The configured limit for the value of {@code key}, else the default entry (-1: none). */

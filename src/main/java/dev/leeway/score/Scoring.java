@@ -3,7 +3,6 @@ package dev.leeway.score;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.element_at;
-import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.map;
 import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
@@ -172,20 +171,16 @@ public final class Scoring {
 
     // Expected requests a day: each customer's own requests of the policy in the window (exposure: the days of it
     // since sign-up), shrunk towards the policy's rate.
-    Dataset<Row> rows = features.crossJoin(broadcast(policyRows))
-        .withColumn(REQUESTS_IN_WINDOW, coalesce(element_at(col("__requested"), col(Cols.POLICY)), lit(0L)))
-        .withColumn(EXPOSURE_DAYS, least(lit((double) settings.requestRateWindowDays()),
-            greatest(lit(1.0), col(FeatureCols.TENURE_DAYS).cast("double"))))
-        .drop("__requested");
-    List<RequestRates.Params> rates = RequestRates.fit(rows, REQUESTS_IN_WINDOW, EXPOSURE_DAYS);
+    List<RequestRates.Params> rates = RequestRates.fit(rowsOf(features, policyRows), REQUESTS_IN_WINDOW,
+        EXPOSURE_DAYS);
     // Encoding, predictions and reasons cost far more per row than reading the rows: spread them over every core,
     // however few files the features step wrote (only these rows; the rates above and the reference read them as
-    // they are). The rows have the features' partitions: the policies are joined to every task.
+    // they are). The customers are spread by their id, before the policies are joined to every task: a customer's
+    // rows are then in one task already when the rule totals them per customer (entitlement, the customer ceiling),
+    // so the customer x policy rows, several times the customers and wide, are not shuffled for it.
     int cores = spark.sparkContext().defaultParallelism();
-    if (features.rdd().getNumPartitions() < cores) {
-      rows = rows.repartition(cores);
-    }
-    rows = rows.withColumn(ScoreCols.EXPECTED_REQUESTS, RequestRates.expected(rates, col(Cols.POLICY),
+    Dataset<Row> rows = rowsOf(features.repartition(Math.max(cores, features.rdd().getNumPartitions()), col(Cols.CUSTOMER_ID)),
+        policyRows).withColumn(ScoreCols.EXPECTED_REQUESTS, RequestRates.expected(rates, col(Cols.POLICY),
         col(REQUESTS_IN_WINDOW), col(EXPOSURE_DAYS)));
 
     Dataset<Row> vectors = ModelFeatures.transform(model.encoding(), model.features().prepare(rows))
@@ -243,6 +238,19 @@ public final class Scoring {
         .withColumn(ScoreCols.VALID_UNTIL, date_add(lit(java.sql.Date.valueOf(runDate)), settings.validDays()))
         .select(ScoreCols.PUBLISHED.stream().map(c -> col(c)).toArray(Column[]::new));
     return new Result(scores, facts);
+  }
+
+  /**
+   * One row per customer and policy: {@link #REQUESTS_IN_WINDOW} (the customer's requests of the policy in the
+   * request-rate window) and {@link #EXPOSURE_DAYS} (the days of the window since sign-up). The customers' partitions
+   * are kept.
+   */
+  private Dataset<Row> rowsOf(Dataset<Row> features, Dataset<Row> policyRows) {
+    return features.crossJoin(broadcast(policyRows))
+        .withColumn(REQUESTS_IN_WINDOW, coalesce(element_at(col("__requested"), col(Cols.POLICY)), lit(0L)))
+        .withColumn(EXPOSURE_DAYS, least(lit((double) settings.requestRateWindowDays()),
+            greatest(lit(1.0), col(FeatureCols.TENURE_DAYS).cast("double"))))
+        .drop("__requested");
   }
 
   private static Timestamp daysBefore(long indexS, int days) {
@@ -431,14 +439,14 @@ public final class Scoring {
    * the model learned from (a missing value is not outside).
    */
   public static Column outsideSupport(Map<String, double[]> support) {
+    // Concatenated arrays, which Spark compiles (a filter of nullable names is interpreted row by row).
+    Column none = array().cast("array<string>");
     List<Column> flags = new ArrayList<>();
     support.forEach((f, b) -> {
       Column x = col(f).cast("double");
-      flags.add(when(x.lt(b[0]).or(x.gt(b[1])), lit(f)));
+      flags.add(when(x.lt(b[0]).or(x.gt(b[1])), array(lit(f))).otherwise(none));
     });
-    Column none = array().cast("array<string>");
-    return (flags.isEmpty() ? none : filter(array(flags.toArray(Column[]::new)), Column::isNotNull))
-        .as(ScoreCols.OUTSIDE_SUPPORT);
+    return (flags.isEmpty() ? none : functions.concat(flags.toArray(Column[]::new))).as(ScoreCols.OUTSIDE_SUPPORT);
   }
 
   /** The typical customer's vector: numeric medians and the most common category of each feature. */
