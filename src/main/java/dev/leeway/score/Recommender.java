@@ -204,8 +204,8 @@ public final class Recommender {
     hard.add(new Line(maxConcession.geq(0).and(col(ScoreCols.EXPECTED_COST).gt(maxConcession)), OVER_MAX_CONCESSION));
     hard.add(new Line(col(ScoreCols.EXPECTED_COST).isNull(), NO_COST_HISTORY));
     if (!s.flexOutsideSupport() && columns.contains(ScoreCols.OUTSIDE_SUPPORT)) {
-      hard.add(new Line(functions.size(functions.coalesce(col(ScoreCols.OUTSIDE_SUPPORT),
-          functions.array().cast("array<string>"))).gt(0), OUTSIDE_SUPPORT));
+      hard.add(new Line(functions.size(functions.coalesce(col(ScoreCols.OUTSIDE_SUPPORT), NO_CODES)).gt(0),
+          OUTSIDE_SUPPORT));
     }
     return hard;
   }

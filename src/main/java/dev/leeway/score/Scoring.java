@@ -179,9 +179,10 @@ public final class Scoring {
     // rows are then in one task already when the rule totals them per customer (entitlement, the customer ceiling),
     // so the customer x policy rows, several times the customers and wide, are not shuffled for it.
     int cores = spark.sparkContext().defaultParallelism();
-    Dataset<Row> rows = rowsOf(features.repartition(Math.max(cores, features.rdd().getNumPartitions()), col(Cols.CUSTOMER_ID)),
-        policyRows).withColumn(ScoreCols.EXPECTED_REQUESTS, RequestRates.expected(rates, col(Cols.POLICY),
-        col(REQUESTS_IN_WINDOW), col(EXPOSURE_DAYS)));
+    Dataset<Row> spread = features.repartition(Math.max(cores, features.rdd().getNumPartitions()),
+        col(Cols.CUSTOMER_ID));
+    Dataset<Row> rows = rowsOf(spread, policyRows).withColumn(ScoreCols.EXPECTED_REQUESTS,
+        RequestRates.expected(rates, col(Cols.POLICY), col(REQUESTS_IN_WINDOW), col(EXPOSURE_DAYS)));
 
     Dataset<Row> vectors = ModelFeatures.transform(model.encoding(), model.features().prepare(rows))
         .withColumn(ScoreCols.OUTSIDE_SUPPORT, outsideSupport(model.support()));
